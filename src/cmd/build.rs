@@ -1,0 +1,61 @@
+//! `opsbook build`: load the handbook, stop on content errors, build the site.
+
+use super::{
+    dir_or_current, local_today, parse_today, print_diagnostics, stderr_is_terminal, thousands,
+    Outcome,
+};
+use jiff::civil::Date;
+use opsbook::{Handbook, LoadOptions};
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The handbook folder (the one with book.toml).
+    pub dir: Option<PathBuf>,
+    /// Where to write the site (default: `[build] build-dir`, `book/`).
+    #[arg(short = 'd', long = "dest-dir", value_name = "OUT")]
+    pub out: Option<PathBuf>,
+    /// The date review states are computed against (YYYY-MM-DD; default: today).
+    #[arg(long, value_parser = parse_today, value_name = "DATE")]
+    pub today: Option<Date>,
+    /// Include documents marked `draft: true`.
+    #[arg(long)]
+    pub drafts: bool,
+}
+
+pub fn run(args: Args, quiet: bool) -> anyhow::Result<Outcome> {
+    let started = Instant::now();
+    let dir = dir_or_current(args.dir);
+    let handbook = Handbook::load(
+        &dir,
+        &LoadOptions {
+            drafts: args.drafts,
+        },
+    )?;
+    print_diagnostics(&handbook.diagnostics, quiet);
+    if handbook.has_errors() {
+        let errors = handbook.diagnostics.iter().filter(|d| d.is_error()).count();
+        eprintln!(
+            "error: {errors} problem{} in the handbook; nothing was written (the previous output is untouched)",
+            if errors == 1 { "" } else { "s" }
+        );
+        return Ok(Outcome::ContentErrors);
+    }
+    let today = args.today.unwrap_or_else(local_today);
+    let options = opsbook::BuildOptions {
+        today,
+        out: args.out,
+        progress: !quiet && stderr_is_terminal() && handbook.documents.len() > 300,
+    };
+    let report = opsbook::build(&handbook, &options)?;
+    if !quiet {
+        eprintln!(
+            "Built {} pages in {:.2} s → {}",
+            thousands(report.pages),
+            started.elapsed().as_secs_f64(),
+            report.out.display()
+        );
+    }
+    Ok(Outcome::Ok)
+}

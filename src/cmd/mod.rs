@@ -1,0 +1,122 @@
+//! The subcommands. Each file drives the library for one command; none holds logic of its own
+//! beyond options and printing.
+
+mod build;
+mod clean;
+mod init;
+
+use clap::{Parser, Subcommand};
+use jiff::civil::Date;
+use opsbook::diagnostics::Diagnostic;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(name = "opsbook", version, about = "Build and check an operating handbook", long_about = None)]
+pub struct Cli {
+    /// Print only errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Print more about what happens (repeat for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start a handbook: book.toml, owners.yml and one example document of every type.
+    Init(init::Args),
+    /// Build the handbook into a static site.
+    Build(build::Args),
+    /// Remove the build output.
+    Clean(clean::Args),
+}
+
+/// How a command ended, as an exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Ok,
+    /// The handbook has content problems (exit 1).
+    ContentErrors,
+    /// Bad usage or configuration (exit 2).
+    Usage,
+}
+
+impl From<Outcome> for ExitCode {
+    fn from(o: Outcome) -> ExitCode {
+        match o {
+            Outcome::Ok => ExitCode::SUCCESS,
+            Outcome::ContentErrors => ExitCode::from(1),
+            Outcome::Usage => ExitCode::from(2),
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    match cli.command {
+        Command::Init(args) => init::run(args),
+        Command::Build(args) => build::run(args, cli.quiet),
+        Command::Clean(args) => clean::run(args),
+    }
+}
+
+/// `RUST_LOG`-style filtering through `OPSBOOK_LOG`; `-q` and `-v` set the default level.
+pub fn init_logging(quiet: bool, verbose: u8) {
+    let default = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        _ => "debug",
+    };
+    env_logger::Builder::from_env(env_logger::Env::new().filter_or("OPSBOOK_LOG", default))
+        .format_timestamp(None)
+        .format_target(false)
+        .init();
+}
+
+/// Parses `--today`.
+pub fn parse_today(s: &str) -> Result<Date, String> {
+    opsbook::freshness::parse_date(s)
+}
+
+/// Today's date in the local time zone, read once per run.
+pub fn local_today() -> Date {
+    jiff::Zoned::now().date()
+}
+
+/// Prints diagnostics to stderr, errors always, warnings unless quiet.
+pub fn print_diagnostics(diagnostics: &[Diagnostic], quiet: bool) {
+    let mut stderr = std::io::stderr().lock();
+    for d in diagnostics {
+        if quiet && !d.is_error() {
+            continue;
+        }
+        use std::io::Write;
+        let _ = writeln!(stderr, "{d}");
+    }
+}
+
+pub fn stderr_is_terminal() -> bool {
+    std::io::stderr().is_terminal()
+}
+
+/// `1,204` for 1204.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The handbook folder: the argument, or the current folder.
+pub fn dir_or_current(dir: Option<PathBuf>) -> PathBuf {
+    dir.unwrap_or_else(|| PathBuf::from("."))
+}

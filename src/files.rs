@@ -1,0 +1,65 @@
+//! File-system helpers whose errors always name the path, and the rules for which files in a
+//! handbook are the author's and which are an editor's leftovers.
+
+use anyhow::{Context, Result};
+use std::path::Path;
+
+/// Editor and system leftovers that are never content: vim's `.swp`/`.swx`/`4913`/`file~`,
+/// emacs's `#file#` and `.#file`, JetBrains' `___jb_tmp___`, and hidden files.
+pub fn is_ignored_name(name: &str) -> bool {
+    name.starts_with('.')
+        || name.ends_with('~')
+        || name == "4913"
+        || (name.starts_with('#') && name.ends_with('#'))
+        || name.ends_with(".swp")
+        || name.ends_with(".swx")
+        || name.ends_with(".swo")
+        || name.ends_with(".tmp")
+        || name.contains("___jb_tmp___")
+        || name.contains("___jb_old___")
+}
+
+pub fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("could not read {}", path.display()))
+}
+
+pub fn write(path: &Path, bytes: &[u8]) -> Result<()> {
+    std::fs::write(path, bytes).with_context(|| format!("could not write {}", path.display()))
+}
+
+pub fn create_dir_all(path: &Path) -> Result<()> {
+    std::fs::create_dir_all(path)
+        .with_context(|| format!("could not create the folder {}", path.display()))
+}
+
+/// A path relative to `base`, with `/` separators; `None` when it is not under `base` or not
+/// valid UTF-8.
+pub fn rel_path(path: &Path, base: &Path) -> Option<String> {
+    let rel = path.strip_prefix(base).ok()?;
+    let parts: Option<Vec<&str>> = rel.components().map(|c| c.as_os_str().to_str()).collect();
+    Some(parts?.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn editor_leftovers_are_ignored() {
+        for name in [
+            ".swp",
+            "a.md.swp",
+            "a.md~",
+            "4913",
+            "#a.md#",
+            ".#a.md",
+            "a.md___jb_tmp___",
+            ".DS_Store",
+        ] {
+            assert!(is_ignored_name(name), "{name}");
+        }
+        for name in ["a.md", "index.md", "img.svg", "2026-001-x.md"] {
+            assert!(!is_ignored_name(name), "{name}");
+        }
+    }
+}

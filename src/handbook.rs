@@ -1,0 +1,429 @@
+//! The handbook façade: load once (configuration, owners, documents), then build or check
+//! from the same in-memory model.
+//!
+//! Loading walks the content folder, reads and renders every document in parallel, and
+//! collects every problem as a diagnostic instead of stopping at the first: one run lists
+//! every bad file. Nothing here writes files or knows about HTML templates.
+
+use crate::config::Config;
+use crate::diagnostics::{self, Diagnostic};
+use crate::doc_types::DocTypes;
+use crate::files;
+use crate::freshness::{self, Review};
+use crate::front_matter::{self, FrontMatter};
+use crate::markdown::{self, Rendered};
+use crate::owners::Owners;
+use anyhow::Result;
+use jiff::civil::Date;
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use walkdir::WalkDir;
+
+/// Output paths that opsbook generates itself; no document or asset may take them.
+pub const RESERVED_OUTPUTS: &[&str] = &["404.html", "sitemap.xml", "catalog.json"];
+/// The folder of the site that holds the theme's and the build's own files.
+pub const ASSET_DIR: &str = "_opsbook";
+
+/// How to load a handbook.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// Include documents marked `draft: true`.
+    pub drafts: bool,
+}
+
+/// One Markdown document of the handbook, parsed and rendered.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// Path relative to the handbook root, `/`-separated (`content/runbooks/db.md`).
+    pub source: String,
+    /// Path relative to the content folder (`runbooks/db.md`).
+    pub rel: String,
+    /// The page's path in the site (`runbooks/db.html`).
+    pub url: String,
+    pub title: String,
+    pub doc_type: String,
+    pub meta: FrontMatter,
+    pub rendered: Rendered,
+}
+
+impl Document {
+    /// A folder's own page (`runbooks/index.md`, or `index.md` for the home page).
+    pub fn is_index(&self) -> bool {
+        self.rel == "index.md" || self.rel.ends_with("/index.md")
+    }
+
+    /// The folder the document sits in, relative to the content folder ("" at the top).
+    pub fn folder(&self) -> &str {
+        self.rel.rsplit_once('/').map_or("", |(dir, _)| dir)
+    }
+}
+
+/// A file under the content folder that is not Markdown: copied as it is.
+#[derive(Debug, Clone)]
+pub struct Asset {
+    pub path: PathBuf,
+    /// Path relative to the content folder, which is also its path in the site.
+    pub rel: String,
+}
+
+/// A loaded handbook.
+#[derive(Debug)]
+pub struct Handbook {
+    pub root: PathBuf,
+    pub config: Config,
+    pub types: DocTypes,
+    pub owners: Option<Owners>,
+    /// Sorted by `rel`.
+    pub documents: Vec<Document>,
+    pub assets: Vec<Asset>,
+    /// Every problem found while loading, sorted by path and line.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Handbook {
+    /// Loads the handbook at `root`. Fails only when the configuration cannot be read (a usage
+    /// problem); content problems are in `diagnostics`.
+    pub fn load(root: &Path, options: &LoadOptions) -> Result<Handbook> {
+        let (config, mut diagnostics) = Config::load(root)?;
+        let types = DocTypes::new(&config);
+        let owners = match Owners::load(root) {
+            Ok(o) => o,
+            Err(d) => {
+                diagnostics.push(d);
+                None
+            }
+        };
+        let content_dir = root.join(&config.book.src);
+        if !content_dir.is_dir() {
+            anyhow::bail!(
+                "the content folder {} does not exist; create it or set `src` in book.toml",
+                content_dir.display()
+            );
+        }
+        let src_prefix = files::rel_path(&content_dir, root).unwrap_or_else(|| "content".into());
+        let (markdown_files, assets, walk_diagnostics) = walk(&content_dir, &src_prefix);
+        diagnostics.extend(walk_diagnostics);
+
+        let ctx = LoadContext {
+            types: &types,
+            src_prefix: &src_prefix,
+            drafts: options.drafts,
+        };
+        let loaded: Vec<(Option<Document>, Vec<Diagnostic>)> = markdown_files
+            .par_iter()
+            .map(|(path, rel)| load_document(path, rel, &ctx))
+            .collect();
+        let mut documents = Vec::with_capacity(loaded.len());
+        for (doc, diags) in loaded {
+            documents.extend(doc);
+            diagnostics.extend(diags);
+        }
+        diagnostics.extend(output_collisions(&documents, &assets, &src_prefix));
+        diagnostics::sort(&mut diagnostics);
+        Ok(Handbook {
+            root: root.to_path_buf(),
+            config,
+            types,
+            owners,
+            documents,
+            assets,
+            diagnostics,
+        })
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// The folder documents are read from.
+    pub fn content_dir(&self) -> PathBuf {
+        self.root.join(&self.config.book.src)
+    }
+
+    /// A document's review state as of `today`.
+    pub fn review(&self, doc: &Document, today: Date) -> Review {
+        let every = doc.meta.review_every.unwrap_or_else(|| {
+            self.types
+                .get(&doc.doc_type)
+                .map_or(freshness::ReviewEvery::Days(365), |t| t.review_every)
+        });
+        freshness::review(
+            doc.meta.last_reviewed,
+            every,
+            doc.meta.status.as_deref(),
+            today,
+            self.config.checks.due_soon_days,
+        )
+    }
+
+    /// The document at a content-relative path.
+    pub fn document(&self, rel: &str) -> Option<&Document> {
+        self.documents
+            .binary_search_by(|d| d.rel.as_str().cmp(rel))
+            .ok()
+            .map(|i| &self.documents[i])
+    }
+}
+
+struct LoadContext<'a> {
+    types: &'a DocTypes,
+    src_prefix: &'a str,
+    drafts: bool,
+}
+
+type Walked = (Vec<(PathBuf, String)>, Vec<Asset>, Vec<Diagnostic>);
+
+/// Lists the Markdown files and assets under the content folder in a stable order. Symbolic
+/// links are never followed: a link could publish a file from anywhere on the machine.
+fn walk(content_dir: &Path, src_prefix: &str) -> Walked {
+    let mut markdown = Vec::new();
+    let mut assets = Vec::new();
+    let mut diagnostics = Vec::new();
+    let walker = WalkDir::new(content_dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            e.depth() == 0 || !e.file_name().to_str().is_some_and(files::is_ignored_name)
+        });
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let path = e
+                    .path()
+                    .and_then(|p| files::rel_path(p, content_dir))
+                    .map_or_else(|| src_prefix.to_string(), |r| format!("{src_prefix}/{r}"));
+                diagnostics.push(
+                    Diagnostic::error("unreadable", path, 0)
+                        .message(format!("could not read: {e}"))
+                        .help("check the file's permissions"),
+                );
+                continue;
+            }
+        };
+        if entry.depth() == 0 || entry.file_type().is_dir() {
+            continue;
+        }
+        let Some(rel) = files::rel_path(entry.path(), content_dir) else {
+            diagnostics.push(
+                Diagnostic::warning("file-name", src_prefix, 0)
+                    .message(format!(
+                        "{} is skipped: its name is not valid UTF-8",
+                        entry.path().display()
+                    ))
+                    .help("rename the file"),
+            );
+            continue;
+        };
+        let source = format!("{src_prefix}/{rel}");
+        if entry.path_is_symlink() {
+            let target = std::fs::read_link(entry.path())
+                .map(|t| t.display().to_string())
+                .unwrap_or_default();
+            diagnostics.push(
+                Diagnostic::warning("symlink", source, 0)
+                    .message(format!("symbolic link to `{target}` is not published"))
+                    .help("opsbook never follows links out of the handbook; copy the file into content/ instead"),
+            );
+            continue;
+        }
+        let is_markdown = rel.len() > 3 && rel[rel.len() - 3..].eq_ignore_ascii_case(".md");
+        if is_markdown {
+            markdown.push((entry.into_path(), rel));
+        } else {
+            assets.push(Asset {
+                path: entry.into_path(),
+                rel,
+            });
+        }
+    }
+    (markdown, assets, diagnostics)
+}
+
+fn invalid(source: &str, line: usize) -> Diagnostic {
+    Diagnostic::error("invalid-document", source, line)
+}
+
+/// Reads, parses and renders one document. Returns `None` for drafts left out and for
+/// documents that cannot be used, with the reasons as diagnostics.
+fn load_document(
+    path: &Path,
+    rel: &str,
+    ctx: &LoadContext<'_>,
+) -> (Option<Document>, Vec<Diagnostic>) {
+    let source = format!("{}/{rel}", ctx.src_prefix);
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            let d = Diagnostic::error("unreadable", &source, 0)
+                .message(format!("could not read: {e}"))
+                .help("check the file's permissions");
+            return (None, vec![d]);
+        }
+    };
+    let text = match decode_text(&bytes) {
+        Ok(t) => t,
+        Err((offset, line)) => {
+            let d = invalid(&source, line)
+                .message(format!("the file is not valid UTF-8 (byte {offset})"))
+                .help("save the file with UTF-8 encoding");
+            return (None, vec![d]);
+        }
+    };
+    if text.trim().is_empty() {
+        let d = invalid(&source, 1)
+            .message("the file is empty")
+            .help("add front matter with a `title:`, or delete the file");
+        return (None, vec![d]);
+    }
+    let split = match front_matter::split(&text) {
+        Ok(s) => s,
+        Err(p) => return (None, vec![problem(&source, p)]),
+    };
+    let meta = match front_matter::parse(&split) {
+        Ok(m) => m,
+        Err(problems) => {
+            return (
+                None,
+                problems.into_iter().map(|p| problem(&source, p)).collect(),
+            );
+        }
+    };
+    if meta.draft && !ctx.drafts {
+        return (None, Vec::new());
+    }
+    let mut diagnostics = Vec::new();
+    let doc_type = match &meta.doc_type {
+        Some(t) if ctx.types.get(t).is_some() => t.clone(),
+        Some(t) => {
+            let known: Vec<_> = ctx.types.all().map(|t| t.name.as_str()).collect();
+            let d = invalid(&source, meta.line_of("type"))
+                .message(format!("unknown document type `{t}`"))
+                .help(format!(
+                    "use one of {}, or declare it with a [types.{t}] table in book.toml",
+                    known.join(", ")
+                ));
+            return (None, vec![d]);
+        }
+        None => ctx.types.infer(rel).to_string(),
+    };
+    let rendered = markdown::render(markdown::Input {
+        body: split.body,
+        body_line: split.body_line,
+        rel,
+        title: meta.title.as_deref(),
+    });
+    for note in &rendered.notes {
+        diagnostics.push(Diagnostic::warning(note.kind, &source, note.line).message(&note.message));
+    }
+    let title = meta
+        .title
+        .clone()
+        .or_else(|| rendered.title_heading.as_ref().map(|h| h.text.clone()))
+        .or_else(|| rendered.headings.first().map(|h| h.text.clone()));
+    let Some(title) = title else {
+        diagnostics.push(
+            invalid(&source, 1)
+                .message("the document has no title")
+                .help("add `title:` to the front matter, or start the document with a `# Heading`"),
+        );
+        return (None, diagnostics);
+    };
+    let url = format!("{}.html", &rel[..rel.len() - 3]);
+    let doc = Document {
+        source,
+        rel: rel.to_string(),
+        url,
+        title,
+        doc_type,
+        meta,
+        rendered,
+    };
+    (Some(doc), diagnostics)
+}
+
+fn problem(source: &str, p: front_matter::Problem) -> Diagnostic {
+    let mut d = invalid(source, p.line).column(p.column).message(p.message);
+    d.help = p.help;
+    d
+}
+
+/// The text of a file: UTF-8, a leading BOM dropped, CRLF line endings turned into LF so a file
+/// saved on Windows renders byte for byte like its LF twin. On invalid UTF-8, the byte offset
+/// and line of the first bad byte.
+pub fn decode_text(bytes: &[u8]) -> Result<String, (usize, usize)> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let offset = e.valid_up_to();
+        let line = bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
+        (offset, line)
+    })?;
+    Ok(if text.contains('\r') {
+        text.replace("\r\n", "\n")
+    } else {
+        text.to_string()
+    })
+}
+
+/// Two sources may not become the same output file, even on a case-insensitive disk
+/// (`Onboarding.md` and `onboarding.md`), nor take a file opsbook generates.
+fn output_collisions(
+    documents: &[Document],
+    assets: &[Asset],
+    src_prefix: &str,
+) -> Vec<Diagnostic> {
+    let mut by_output: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for d in documents {
+        by_output
+            .entry(d.url.to_lowercase())
+            .or_default()
+            .push(d.source.clone());
+    }
+    for a in assets {
+        by_output
+            .entry(a.rel.to_lowercase())
+            .or_default()
+            .push(format!("{src_prefix}/{}", a.rel));
+    }
+    let mut diagnostics = Vec::new();
+    for (output, sources) in &by_output {
+        let reserved = RESERVED_OUTPUTS.contains(&output.as_str())
+            || output.split('/').next() == Some(ASSET_DIR);
+        if sources.len() > 1 {
+            for s in sources {
+                diagnostics.push(
+                    Diagnostic::error("output-collision", s, 0)
+                        .message(format!(
+                            "{} files would all be written to `{output}`: {}",
+                            sources.len(),
+                            sources.join(", ")
+                        ))
+                        .help("rename all but one of them; names that differ only in case collide too"),
+                );
+            }
+        } else if reserved {
+            diagnostics.push(
+                Diagnostic::error("output-collision", &sources[0], 0)
+                    .message(format!("`{output}` is generated by opsbook itself"))
+                    .help("rename the file"),
+            );
+        }
+    }
+    diagnostics
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decode_strips_bom_and_crlf() {
+        assert_eq!(
+            decode_text(b"\xEF\xBB\xBF---\r\na: b\r\n---\r\n").unwrap(),
+            "---\na: b\n---\n"
+        );
+        assert_eq!(decode_text(b"ok\nbad \xFF here"), Err((7, 2)));
+    }
+}

@@ -1,0 +1,24 @@
+//! opsbook: turns an operating handbook (Markdown with YAML front matter) into a
+//! cross-linked static site, and keeps it honest about owners and reviews.
+//!
+//! The library is driven through [`handbook::Handbook`]: load a handbook once, then build
+//! its site with [`site::build`]. The `opsbook` binary is a thin layer over this API.
+//! ARCHITECTURE.md describes the layers and which may use which.
+
+pub mod config;
+pub mod diagnostics;
+pub mod doc_types;
+pub mod files;
+pub mod freshness;
+pub mod front_matter;
+pub mod handbook;
+pub mod highlight;
+pub mod links;
+pub mod markdown;
+pub mod owners;
+pub mod scaffold;
+pub mod site;
+pub mod slug;
+
+pub use handbook::{Handbook, LoadOptions};
+pub use site::{build, BuildOptions, BuildReport};

@@ -1,0 +1,547 @@
+//! The one Markdown pass: a document body in, everything later stages need out.
+//!
+//! A single walk over pulldown-cmark's events yields the page HTML (links rewritten, headings
+//! anchored, code highlighted), the headings, the links with their lines, the task items and
+//! the plain text for search. Checks and search use this value; nothing parses a page twice
+//! and nothing scrapes HTML.
+
+use crate::highlight::{self, Fallback};
+use crate::links::{self, Target};
+use crate::slug::{heading_slug, Anchors};
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use std::sync::OnceLock;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heading {
+    pub level: u8,
+    pub text: String,
+    pub id: String,
+    pub line: usize,
+    /// Where the heading's section starts in `Rendered::text`.
+    pub text_offset: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    /// The destination as written.
+    pub dest: String,
+    pub target: Target,
+    pub line: usize,
+    pub column: usize,
+    /// An image rather than a link.
+    pub image: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Task {
+    pub done: bool,
+    pub line: usize,
+    /// The item's own text (not that of nested items).
+    pub text: String,
+}
+
+/// A note the pass wants reported (a code block shown as plain text, a link removed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub kind: &'static str,
+    pub line: usize,
+    pub message: String,
+}
+
+/// Everything one Markdown pass yields.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rendered {
+    pub html: String,
+    pub headings: Vec<Heading>,
+    pub links: Vec<Link>,
+    pub tasks: Vec<Task>,
+    /// Plain text (code included) for search.
+    pub text: String,
+    /// A leading `# Heading` taken out of the body because it is the page title.
+    pub title_heading: Option<Heading>,
+    pub notes: Vec<Note>,
+}
+
+impl Rendered {
+    pub fn tasks_done(&self) -> usize {
+        self.tasks.iter().filter(|t| t.done).count()
+    }
+}
+
+/// What the pass needs to know about the document.
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'a> {
+    pub body: &'a str,
+    /// The line of the file on which `body` starts.
+    pub body_line: usize,
+    /// The document's path relative to the content folder, for resolving links.
+    pub rel: &'a str,
+    /// The front-matter title; a leading `# Heading` equal to it (or any leading `# Heading`
+    /// when there is none) is the page title rather than body text.
+    pub title: Option<&'a str>,
+}
+
+fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+/// Maps byte offsets of the body to lines and columns of the file.
+struct Lines {
+    starts: Vec<usize>,
+    first: usize,
+}
+
+impl Lines {
+    fn new(text: &str, first: usize) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Lines { starts, first }
+    }
+
+    fn line(&self, offset: usize) -> usize {
+        self.first + self.starts.partition_point(|&s| s <= offset) - 1
+    }
+
+    fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
+        let idx = self.starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.starts[idx];
+        let col = text.get(start..offset).map_or(1, |s| s.chars().count() + 1);
+        (self.first + idx, col)
+    }
+}
+
+/// Renders one document body.
+pub fn render(input: Input<'_>) -> Rendered {
+    let events: Vec<(Event<'_>, std::ops::Range<usize>)> = Parser::new_ext(input.body, options())
+        .into_offset_iter()
+        .collect();
+    let lines = Lines::new(input.body, input.body_line);
+    let mut out: Vec<Event<'_>> = Vec::with_capacity(events.len());
+    let mut r = Rendered::default();
+    let mut anchors = Anchors::default();
+    let mut has_raw_html = false;
+    let mut task_capture: Option<usize> = None;
+    let mut code: Option<(String, String, usize)> = None; // (lang, text, line)
+    let mut i = 0;
+
+    // A leading level-1 heading is the page's title.
+    if let Some((
+        Event::Start(Tag::Heading {
+            level: HeadingLevel::H1,
+            id,
+            ..
+        }),
+        range,
+    )) = events.first()
+    {
+        let end = heading_end(&events, 0);
+        let text = heading_text(&events[1..end]);
+        let matches_title = input
+            .title
+            .is_none_or(|t| t.trim().eq_ignore_ascii_case(text.trim()));
+        if matches_title && !text.trim().is_empty() {
+            let base = id
+                .as_deref()
+                .map_or_else(|| heading_slug(&text), str::to_string);
+            r.title_heading = Some(Heading {
+                level: 1,
+                id: anchors.unique(&base),
+                text: text.trim().to_string(),
+                line: lines.line(range.start),
+                text_offset: 0,
+            });
+            r.text.push_str(text.trim());
+            r.text.push('\n');
+            i = end + 1;
+        }
+    }
+
+    while i < events.len() {
+        let (event, range) = &events[i];
+        i += 1;
+        if let Some((_, text, _)) = code.as_mut() {
+            match event {
+                Event::Text(t) => {
+                    text.push_str(t);
+                    continue;
+                }
+                Event::End(TagEnd::CodeBlock) => {}
+                _ => continue,
+            }
+        }
+        match event {
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs,
+            }) => {
+                task_capture = None;
+                let end = heading_end(&events, i - 1);
+                let text = heading_text(&events[i..end]);
+                let base = id
+                    .as_deref()
+                    .map_or_else(|| heading_slug(&text), str::to_string);
+                let anchor = anchors.unique(&base);
+                r.headings.push(Heading {
+                    level: *level as u8,
+                    text: text.trim().to_string(),
+                    id: anchor.clone(),
+                    line: lines.line(range.start),
+                    text_offset: r.text.len(),
+                });
+                out.push(Event::Start(Tag::Heading {
+                    level: *level,
+                    id: Some(CowStr::from(anchor.clone())),
+                    classes: classes.clone(),
+                    attrs: attrs.clone(),
+                }));
+                out.push(Event::Html(CowStr::from(format!(
+                    "<a class=\"anchor\" href=\"#{}\" aria-hidden=\"true\">#</a>",
+                    escape_attr(&anchor)
+                ))));
+            }
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let lang = match kind {
+                    CodeBlockKind::Fenced(info) => info
+                        .split(|c: char| c.is_whitespace() || c == ',' || c == '{')
+                        .next()
+                        .unwrap_or("")
+                        .to_string(),
+                    CodeBlockKind::Indented => String::new(),
+                };
+                code = Some((lang, String::new(), lines.line(range.start)));
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                let (lang, text, line) = code.take().unwrap_or_default();
+                out.push(Event::Html(CowStr::from(code_block(
+                    &lang,
+                    &text,
+                    line,
+                    &mut r.notes,
+                ))));
+                r.text.push_str(&text);
+                r.text.push('\n');
+            }
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let resolved = record_link(&mut r, &lines, input, dest_url, range.start, false);
+                out.push(Event::Start(Tag::Link {
+                    link_type: *link_type,
+                    dest_url: CowStr::from(resolved),
+                    title: title.clone(),
+                    id: id.clone(),
+                }));
+            }
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let resolved = record_link(&mut r, &lines, input, dest_url, range.start, true);
+                out.push(Event::Start(Tag::Image {
+                    link_type: *link_type,
+                    dest_url: CowStr::from(resolved),
+                    title: title.clone(),
+                    id: id.clone(),
+                }));
+            }
+            Event::Start(Tag::Table(_)) => {
+                out.push(Event::Html(CowStr::Borrowed("<div class=\"table-wrap\">")));
+                out.push(event.clone());
+            }
+            Event::End(TagEnd::Table) => {
+                out.push(event.clone());
+                out.push(Event::Html(CowStr::Borrowed("</div>")));
+            }
+            Event::TaskListMarker(done) => {
+                task_capture = Some(r.tasks.len());
+                r.tasks.push(Task {
+                    done: *done,
+                    line: lines.line(range.start),
+                    text: String::new(),
+                });
+                out.push(event.clone());
+            }
+            Event::Start(Tag::List(_)) => {
+                task_capture = None;
+                out.push(event.clone());
+            }
+            Event::Text(t) | Event::Code(t) => {
+                r.text.push_str(t);
+                if let Some(task) = task_capture.and_then(|k| r.tasks.get_mut(k)) {
+                    task.text.push_str(t);
+                }
+                out.push(event.clone());
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                r.text.push(' ');
+                if let Some(task) = task_capture.and_then(|k| r.tasks.get_mut(k)) {
+                    task.text.push(' ');
+                }
+                out.push(event.clone());
+            }
+            Event::Html(_) | Event::InlineHtml(_) => {
+                has_raw_html = true;
+                out.push(event.clone());
+            }
+            Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::TableCell
+                | TagEnd::BlockQuote(_)
+                | TagEnd::Item,
+            ) => {
+                task_capture = None;
+                r.text.push('\n');
+                out.push(event.clone());
+            }
+            _ => out.push(event.clone()),
+        }
+    }
+    for task in &mut r.tasks {
+        task.text = task.text.trim().to_string();
+    }
+
+    let mut html = String::with_capacity(input.body.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, out.into_iter());
+    r.html = if has_raw_html { sanitize(&html) } else { html };
+    r
+}
+
+fn record_link(
+    r: &mut Rendered,
+    lines: &Lines,
+    input: Input<'_>,
+    dest: &str,
+    offset: usize,
+    image: bool,
+) -> String {
+    let resolved = links::resolve(dest, input.rel);
+    let (line, column) = lines.line_col(input.body, offset);
+    if let Target::Unsafe { scheme } = &resolved.target {
+        r.notes.push(Note {
+            kind: "unsafe-link",
+            line,
+            message: format!(
+                "a `{scheme}:` link was removed; such links can run code in a reader's browser"
+            ),
+        });
+    }
+    r.links.push(Link {
+        dest: dest.to_string(),
+        target: resolved.target,
+        line,
+        column,
+        image,
+    });
+    resolved.href
+}
+
+/// The index of the `End(Heading)` matching the `Start(Heading)` at `start`.
+fn heading_end(events: &[(Event<'_>, std::ops::Range<usize>)], start: usize) -> usize {
+    events[start..]
+        .iter()
+        .position(|(e, _)| matches!(e, Event::End(TagEnd::Heading(_))))
+        .map_or(events.len() - 1, |p| start + p)
+}
+
+fn heading_text(events: &[(Event<'_>, std::ops::Range<usize>)]) -> String {
+    let mut text = String::new();
+    for (e, _) in events {
+        match e {
+            Event::End(TagEnd::Heading(_)) => break,
+            Event::Text(t) | Event::Code(t) => text.push_str(t),
+            _ => {}
+        }
+    }
+    text
+}
+
+fn code_block(lang: &str, text: &str, line: usize, notes: &mut Vec<Note>) -> String {
+    let class = if lang.is_empty() {
+        String::new()
+    } else {
+        format!(" class=\"language-{}\"", escape_attr(lang))
+    };
+    match highlight::highlight(text, lang) {
+        Ok(inner) => format!("<pre class=\"code\"><code{class}>{inner}</code></pre>\n"),
+        Err(reason) => {
+            if let Fallback::TooLarge(why) = reason {
+                notes.push(Note {
+                    kind: "highlight",
+                    line,
+                    message: format!("{why}; it is shown as plain text"),
+                });
+            }
+            let mut escaped = String::with_capacity(text.len() + 16);
+            pulldown_cmark_escape::escape_html_body_text(&mut escaped, text).ok();
+            format!("<pre class=\"code\"><code{class}>{escaped}</code></pre>\n")
+        }
+    }
+}
+
+fn escape_attr(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    pulldown_cmark_escape::escape_html(&mut out, s).ok();
+    out
+}
+
+/// Raw HTML in a document is kept but cleaned: scripts, event handlers and unsafe URL schemes
+/// go, the formatting stays. Only pages that contain raw HTML pay for this.
+fn sanitize(html: &str) -> String {
+    static CLEANER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
+    CLEANER
+        .get_or_init(|| {
+            let mut b = ammonia::Builder::default();
+            b.add_tags([
+                "details",
+                "summary",
+                "kbd",
+                "mark",
+                "input",
+                "figure",
+                "figcaption",
+                "span",
+                "div",
+                "abbr",
+                "sup",
+                "sub",
+                "section",
+            ])
+            .add_generic_attributes(["class", "id", "title", "aria-hidden", "align"])
+            .add_tag_attributes("input", ["type", "checked", "disabled"])
+            .add_tag_attributes("details", ["open"])
+            .add_tag_attributes("th", ["style"])
+            .add_tag_attributes("td", ["style"])
+            .url_schemes(["http", "https", "mailto", "tel"].into())
+            .link_rel(None);
+            b
+        })
+        .clean(html)
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render_str(body: &str) -> Rendered {
+        render(Input {
+            body,
+            body_line: 1,
+            rel: "runbooks/a.md",
+            title: Some("A"),
+        })
+    }
+
+    #[test]
+    fn headings_get_unique_github_anchors() {
+        let r = render_str("## Failover steps\n\n## Failover steps\n\n### `pg` notes {#custom}\n");
+        let ids: Vec<_> = r.headings.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(ids, ["failover-steps", "failover-steps-1", "custom"]);
+        assert!(r.html.contains("<h2 id=\"failover-steps\">"), "{}", r.html);
+        assert_eq!(r.headings[2].line, 5);
+    }
+
+    #[test]
+    fn leading_title_heading_is_taken_out() {
+        let r = render(Input {
+            body: "# Database failover\n\nText\n",
+            body_line: 1,
+            rel: "a.md",
+            title: None,
+        });
+        assert_eq!(r.title_heading.as_ref().unwrap().text, "Database failover");
+        assert!(!r.html.contains("<h1"));
+        let r = render(Input {
+            body: "# Other\n",
+            body_line: 1,
+            rel: "a.md",
+            title: Some("Title"),
+        });
+        assert!(r.title_heading.is_none());
+        assert!(r.html.contains("<h1"));
+    }
+
+    #[test]
+    fn links_are_rewritten_with_lines() {
+        let r = render_str("intro\n\nsee [db](db.md#steps) and [x](https://x.example)\n");
+        assert!(r.html.contains("href=\"db.html#steps\""), "{}", r.html);
+        assert_eq!(r.links.len(), 2);
+        assert_eq!((r.links[0].line, r.links[0].column), (3, 5));
+        assert_eq!(r.links[1].target, Target::External);
+    }
+
+    #[test]
+    fn links_in_code_are_not_links() {
+        let r = render_str("`[a](b.md)`\n\n```\n[c](d.md)\n```\n");
+        assert!(r.links.is_empty());
+    }
+
+    #[test]
+    fn tasks_follow_gfm() {
+        let body = "- [x] done\n- [X] upper\n- [ ] open @alice due 2026-01-02\n  - [ ] nested\n- [x]no-space\n\n```\n- [ ] in code\n```\n\n> - [ ] quoted\n";
+        let r = render_str(body);
+        let summary: Vec<_> = r
+            .tasks
+            .iter()
+            .map(|t| (t.done, t.text.as_str(), t.line))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (true, "done", 1),
+                (true, "upper", 2),
+                (false, "open @alice due 2026-01-02", 3),
+                (false, "nested", 4),
+                (false, "quoted", 11),
+            ]
+        );
+        assert_eq!(r.tasks_done(), 2);
+    }
+
+    #[test]
+    fn code_is_highlighted_or_plain() {
+        let r = render_str("```rust\nfn main() {}\n```\n\n```nonexistent-lang\n<b>x</b>\n```\n");
+        assert!(r.html.contains("class=\"language-rust\""));
+        assert!(r.html.contains("hl-"));
+        assert!(r.html.contains("&lt;b&gt;x&lt;/b&gt;"), "{}", r.html);
+        assert!(r.notes.is_empty());
+        assert!(r.text.contains("fn main()"));
+    }
+
+    #[test]
+    fn unsafe_links_and_raw_html_are_neutralised() {
+        let r = render_str("[x](javascript:alert(1)) [y](JaVaScRiPt:alert(1))\n\n<script>alert(1)</script>\n\n<a href=\"data:text/html,x\" onclick=\"y()\">d</a> <kbd>Ctrl</kbd>\n");
+        assert!(!r.html.to_lowercase().contains("javascript:"), "{}", r.html);
+        assert!(!r.html.contains("<script"), "{}", r.html);
+        assert!(!r.html.contains("data:text"), "{}", r.html);
+        assert!(!r.html.contains("onclick"), "{}", r.html);
+        assert!(r.html.contains("<kbd>Ctrl</kbd>"), "{}", r.html);
+        assert_eq!(
+            r.notes.iter().filter(|n| n.kind == "unsafe-link").count(),
+            2
+        );
+    }
+
+    #[test]
+    fn body_line_offsets_are_added() {
+        let r = render(Input {
+            body: "text\n\n- [ ] x\n",
+            body_line: 7,
+            rel: "a.md",
+            title: None,
+        });
+        assert_eq!(r.tasks[0].line, 9);
+    }
+}

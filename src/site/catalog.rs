@@ -1,0 +1,119 @@
+//! `catalog.json` and `sitemap.xml`: the machine-readable views of the site.
+
+use crate::handbook::{Document, Handbook};
+use crate::site::Facts;
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct Entry<'a> {
+    path: &'a str,
+    url: &'a str,
+    title: &'a str,
+    #[serde(rename = "type")]
+    doc_type: &'a str,
+    owners: &'a [String],
+    status: Option<&'a str>,
+    tags: &'a [String],
+    last_reviewed: Option<String>,
+    next_review: Option<String>,
+    state: &'static str,
+    checklist: Checklist,
+    links_to: Vec<&'a str>,
+    linked_from: Vec<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Checklist {
+    done: usize,
+    total: usize,
+}
+
+/// One entry per document, in path order; `links_to` and `linked_from` are source paths.
+pub fn catalog_json(handbook: &Handbook, facts: &Facts) -> String {
+    let docs = &handbook.documents;
+    let entries: Vec<Entry<'_>> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| Entry {
+            path: &d.source,
+            url: &d.url,
+            title: &d.title,
+            doc_type: &d.doc_type,
+            owners: &d.meta.owners,
+            status: d.meta.status.as_deref(),
+            tags: &d.meta.tags,
+            last_reviewed: d.meta.last_reviewed.map(|x| x.to_string()),
+            next_review: facts.reviews[i].next_review.map(|x| x.to_string()),
+            state: facts.reviews[i].state.as_str(),
+            checklist: Checklist {
+                done: d.rendered.tasks_done(),
+                total: d.rendered.tasks.len(),
+            },
+            links_to: facts.links_to[i]
+                .iter()
+                .map(|&j| docs[j].source.as_str())
+                .collect(),
+            linked_from: facts.linked_from[i]
+                .iter()
+                .map(|&j| docs[j].source.as_str())
+                .collect(),
+        })
+        .collect();
+    let mut json = serde_json::to_string_pretty(&entries).unwrap_or_else(|_| "[]".to_string());
+    json.push('\n');
+    json
+}
+
+/// The sitemap: absolute URLs when `site-url` is set, otherwise relative ones.
+pub fn sitemap_xml(handbook: &Handbook, section_urls: &[String]) -> String {
+    let base = handbook.config.site_url().unwrap_or_default();
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    let mut push = |url: &str, lastmod: Option<String>| {
+        xml.push_str("  <url><loc>");
+        xml.push_str(&crate::site::theme::escape_html(&format!(
+            "{base}{}",
+            encode_path(url)
+        )));
+        xml.push_str("</loc>");
+        if let Some(date) = lastmod {
+            xml.push_str("<lastmod>");
+            xml.push_str(&date);
+            xml.push_str("</lastmod>");
+        }
+        xml.push_str("</url>\n");
+    };
+    let mut urls: Vec<(&str, Option<String>)> =
+        section_urls.iter().map(|u| (u.as_str(), None)).collect();
+    let is_section_page = |d: &&Document| d.is_index();
+    urls.extend(
+        handbook
+            .documents
+            .iter()
+            .filter(|d| !is_section_page(d))
+            .map(|d| (d.url.as_str(), d.meta.last_reviewed.map(|x| x.to_string()))),
+    );
+    urls.sort();
+    for (url, lastmod) in urls {
+        push(url, lastmod);
+    }
+    xml.push_str("</urlset>\n");
+    xml
+}
+
+/// Percent-encodes what may not stand in a URL path (spaces, non-ASCII), keeping `/`.
+pub fn encode_path(path: &str) -> String {
+    const SET: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+        .add(b' ')
+        .add(b'"')
+        .add(b'#')
+        .add(b'<')
+        .add(b'>')
+        .add(b'?')
+        .add(b'`')
+        .add(b'{')
+        .add(b'}')
+        .add(b'%');
+    percent_encoding::utf8_percent_encode(path, SET).to_string()
+}

@@ -1,0 +1,385 @@
+//! Navigation: sections by folder, documents by weight then title, the reading order behind
+//! previous/next, and the sidebar.
+//!
+//! The whole tree goes into one shared script file that every page loads; each page carries
+//! inline only its own section (with a window of documents around the current one), so a page
+//! stays the same size however large the handbook grows, and still works without script.
+
+use crate::doc_types::{humanize, DocTypes};
+use crate::handbook::Document;
+use serde::Serialize;
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+/// A folder of the content tree.
+#[derive(Debug, Clone)]
+pub struct Section {
+    /// Relative to the content folder; "" for the root.
+    pub dir: String,
+    pub title: String,
+    /// The section page in the site (`runbooks/index.html`; `index.html` for the root).
+    pub url: String,
+    pub weight: Option<f64>,
+    /// The section's own `index.md`, as an index into the documents.
+    pub index_doc: Option<usize>,
+    /// Documents directly in the folder, in navigation order (indices into the documents).
+    pub docs: Vec<usize>,
+    pub sections: Vec<Section>,
+}
+
+impl Section {
+    fn new(dir: &str, types: &DocTypes) -> Section {
+        let name = dir.rsplit('/').next().unwrap_or(dir);
+        // A top-level folder that belongs to a type is named after the type ("Decision log").
+        let title = if dir.contains('/') {
+            None
+        } else {
+            types
+                .all()
+                .find(|t| t.folder.as_deref() == Some(dir))
+                .map(|t| t.plural.clone())
+        };
+        Section {
+            dir: dir.to_string(),
+            title: title.unwrap_or_else(|| humanize(name)),
+            url: if dir.is_empty() {
+                "index.html".to_string()
+            } else {
+                format!("{dir}/index.html")
+            },
+            weight: None,
+            index_doc: None,
+            docs: Vec::new(),
+            sections: Vec::new(),
+        }
+    }
+
+    /// The number of documents in this section and below, its own index page left out.
+    pub fn total_docs(&self) -> usize {
+        self.docs.len() + self.sections.iter().map(Section::total_docs).sum::<usize>()
+    }
+}
+
+/// A page in reading order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PageRef<'a> {
+    Section(&'a str),
+    Doc(usize),
+}
+
+/// The navigation of a handbook.
+#[derive(Debug, Clone)]
+pub struct Nav {
+    pub root: Section,
+    /// For each document, its position among its folder's documents.
+    positions: Vec<usize>,
+}
+
+/// In a folder with more documents than this, the sidebar of a page shows only a window of
+/// them around the current one, plus a link to the section page that lists them all.
+pub const INLINE_WINDOW: usize = 25;
+
+fn order_key(weight: Option<f64>, title: &str) -> (u8, f64, String) {
+    match weight {
+        Some(w) => (0, w, title.to_lowercase()),
+        None => (1, 0.0, title.to_lowercase()),
+    }
+}
+
+fn by_weight_then_title(a: &(u8, f64, String), b: &(u8, f64, String)) -> Ordering {
+    a.0.cmp(&b.0)
+        .then(a.1.total_cmp(&b.1))
+        .then_with(|| a.2.cmp(&b.2))
+}
+
+impl Nav {
+    /// Builds the tree from the documents (sorted by path).
+    pub fn new(documents: &[Document], types: &DocTypes) -> Nav {
+        let mut root = Section::new("", types);
+        for (i, doc) in documents.iter().enumerate() {
+            let folder = doc.folder();
+            let section = ensure(&mut root, folder, types);
+            if doc.is_index() {
+                section.index_doc = Some(i);
+                section.weight = doc.meta.weight;
+                if !folder.is_empty() {
+                    section.title = doc.title.clone();
+                }
+            } else {
+                section.docs.push(i);
+            }
+        }
+        sort(&mut root, documents);
+        let mut positions = vec![0; documents.len()];
+        fn record(s: &Section, positions: &mut [usize]) {
+            for (p, &d) in s.docs.iter().enumerate() {
+                positions[d] = p;
+            }
+            for sub in &s.sections {
+                record(sub, positions);
+            }
+        }
+        record(&root, &mut positions);
+        Nav { root, positions }
+    }
+
+    /// Every page in reading order: a section's page, its documents, then its sub-sections.
+    pub fn reading_order(&self) -> Vec<PageRef<'_>> {
+        fn visit<'a>(s: &'a Section, out: &mut Vec<PageRef<'a>>) {
+            out.push(PageRef::Section(&s.dir));
+            out.extend(s.docs.iter().map(|&d| PageRef::Doc(d)));
+            for sub in &s.sections {
+                visit(sub, out);
+            }
+        }
+        let mut out = Vec::new();
+        visit(&self.root, &mut out);
+        out
+    }
+
+    /// Every section, root included, by folder.
+    pub fn sections_by_dir(&self) -> HashMap<&str, &Section> {
+        fn visit<'a>(s: &'a Section, out: &mut HashMap<&'a str, &'a Section>) {
+            out.insert(&s.dir, s);
+            for sub in &s.sections {
+                visit(sub, out);
+            }
+        }
+        let mut out = HashMap::new();
+        visit(&self.root, &mut out);
+        out
+    }
+
+    /// The sections from the root down to `dir`, both included.
+    pub fn chain<'a>(&'a self, dir: &str) -> Vec<&'a Section> {
+        let mut chain = vec![&self.root];
+        let mut current = &self.root;
+        if dir.is_empty() {
+            return chain;
+        }
+        let mut prefix = String::new();
+        for part in dir.split('/') {
+            if !prefix.is_empty() {
+                prefix.push('/');
+            }
+            prefix.push_str(part);
+            match current.sections.iter().find(|s| s.dir == prefix) {
+                Some(next) => {
+                    chain.push(next);
+                    current = next;
+                }
+                None => break,
+            }
+        }
+        chain
+    }
+
+    /// The sidebar of one page: the top level, with the sections on the way to the page open.
+    pub fn inline(
+        &self,
+        documents: &[Document],
+        current: PageRef<'_>,
+        states: &[&'static str],
+    ) -> Vec<NavItem> {
+        let dir = match current {
+            PageRef::Section(dir) => dir,
+            PageRef::Doc(i) => documents[i].folder(),
+        };
+        let chain = self.chain(dir);
+        let position = match current {
+            PageRef::Doc(i) => Some(self.positions[i]),
+            PageRef::Section(_) => None,
+        };
+        let ctx = ItemsContext {
+            chain: &chain,
+            documents,
+            current,
+            position,
+            states,
+        };
+        items(&self.root, 1, &ctx)
+    }
+
+    /// The whole tree as compact JSON for the shared navigation script.
+    pub fn tree_json(&self, documents: &[Document], states: &[&'static str]) -> serde_json::Value {
+        fn section(
+            s: &Section,
+            documents: &[Document],
+            states: &[&'static str],
+        ) -> serde_json::Value {
+            let mut children: Vec<serde_json::Value> = s
+                .docs
+                .iter()
+                .map(|&d| {
+                    let mut item =
+                        serde_json::json!({"t": documents[d].title, "u": documents[d].url});
+                    if matches!(states[d], "stale" | "never-reviewed" | "due-soon") {
+                        item["s"] = states[d].into();
+                    }
+                    item
+                })
+                .collect();
+            children.extend(s.sections.iter().map(|sub| section(sub, documents, states)));
+            serde_json::json!({"t": s.title, "u": s.url, "c": children})
+        }
+        section(&self.root, documents, states)
+    }
+}
+
+fn ensure<'a>(root: &'a mut Section, folder: &str, types: &DocTypes) -> &'a mut Section {
+    if folder.is_empty() {
+        return root;
+    }
+    let mut current = root;
+    let mut prefix = String::new();
+    for part in folder.split('/') {
+        if !prefix.is_empty() {
+            prefix.push('/');
+        }
+        prefix.push_str(part);
+        let pos = match current.sections.iter().position(|s| s.dir == prefix) {
+            Some(p) => p,
+            None => {
+                current.sections.push(Section::new(&prefix, types));
+                current.sections.len() - 1
+            }
+        };
+        current = &mut current.sections[pos];
+    }
+    current
+}
+
+fn sort(section: &mut Section, documents: &[Document]) {
+    section.docs.sort_by(|&a, &b| {
+        let ka = order_key(documents[a].meta.weight, &documents[a].title);
+        let kb = order_key(documents[b].meta.weight, &documents[b].title);
+        by_weight_then_title(&ka, &kb).then_with(|| documents[a].rel.cmp(&documents[b].rel))
+    });
+    section.sections.sort_by(|a, b| {
+        by_weight_then_title(
+            &order_key(a.weight, &a.title),
+            &order_key(b.weight, &b.title),
+        )
+        .then_with(|| a.dir.cmp(&b.dir))
+    });
+    for sub in &mut section.sections {
+        sort(sub, documents);
+    }
+}
+
+/// One entry of a page's sidebar.
+#[derive(Debug, Clone, Serialize)]
+pub struct NavItem {
+    pub title: String,
+    /// Relative to the site root.
+    pub url: String,
+    pub kind: &'static str,
+    pub current: bool,
+    pub open: bool,
+    /// The review state of a document (`stale`, ...), for a marker.
+    pub state: Option<&'static str>,
+    pub children: Vec<NavItem>,
+    /// Documents of the section left out of the window, and where they are all listed.
+    pub more: Option<More>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct More {
+    pub count: usize,
+    pub url: String,
+}
+
+struct ItemsContext<'a> {
+    chain: &'a [&'a Section],
+    documents: &'a [Document],
+    current: PageRef<'a>,
+    /// The current document's position in its folder.
+    position: Option<usize>,
+    states: &'a [&'static str],
+}
+
+fn items(s: &Section, depth: usize, ctx: &ItemsContext<'_>) -> Vec<NavItem> {
+    let ItemsContext {
+        chain,
+        documents,
+        current,
+        states,
+        ..
+    } = *ctx;
+    let in_chain = |sub: &Section| chain.get(depth).is_some_and(|c| c.dir == sub.dir);
+    let current_doc = match current {
+        PageRef::Doc(d) => Some(d),
+        PageRef::Section(_) => None,
+    };
+    // The position only applies in the current document's own folder.
+    let here = current_doc.is_some_and(|d| s.docs.get(ctx.position.unwrap_or(0)) == Some(&d));
+    let (start, end) = window(s.docs.len(), ctx.position.filter(|_| here));
+    let mut out: Vec<NavItem> = s.docs[start..end]
+        .iter()
+        .map(|&d| NavItem {
+            title: documents[d].title.clone(),
+            url: documents[d].url.clone(),
+            kind: "doc",
+            current: current_doc == Some(d),
+            open: false,
+            state: Some(states[d]),
+            children: Vec::new(),
+            more: None,
+        })
+        .collect();
+    let hidden = s.docs.len() - (end - start);
+    let more = (hidden > 0).then(|| More {
+        count: hidden,
+        url: s.url.clone(),
+    });
+    if let (Some(more), Some(last)) = (more, out.last_mut()) {
+        last.more = Some(more);
+    }
+    for sub in &s.sections {
+        let open = in_chain(sub);
+        out.push(NavItem {
+            title: sub.title.clone(),
+            url: sub.url.clone(),
+            kind: "section",
+            current: current == PageRef::Section(&sub.dir),
+            open,
+            state: None,
+            children: if open {
+                items(sub, depth + 1, ctx)
+            } else {
+                Vec::new()
+            },
+            more: None,
+        });
+    }
+    out
+}
+
+/// The slice of a folder's documents a page shows inline: all of a small folder; otherwise
+/// `INLINE_WINDOW` on each side of the current document, or the first ones.
+fn window(len: usize, position: Option<usize>) -> (usize, usize) {
+    let max = 2 * INLINE_WINDOW + 1;
+    if len <= max + 10 {
+        return (0, len);
+    }
+    let start = position
+        .unwrap_or(0)
+        .saturating_sub(INLINE_WINDOW)
+        .min(len - max);
+    (start, start + max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_is_bounded_and_holds_current() {
+        assert_eq!(window(40, Some(3)), (0, 40));
+        let (s, e) = window(1000, Some(500));
+        assert_eq!(e - s, 2 * INLINE_WINDOW + 1);
+        assert!((s..e).contains(&500));
+        assert_eq!(window(1000, Some(999)), (1000 - 51, 1000));
+        assert_eq!(window(1000, None), (0, 51));
+    }
+}

@@ -1,0 +1,142 @@
+//! The build output folder: written beside the old one, then swapped in whole, so a failed
+//! build leaves the previous site untouched.
+//!
+//! A folder is only ever replaced or removed when opsbook made it (it carries a marker file),
+//! so `-d` pointed at the wrong folder cannot destroy someone's work.
+
+use anyhow::{Context, Result};
+use std::path::{Path, PathBuf};
+
+/// Written into every output folder; a folder without it is not opsbook's to remove.
+pub const MARKER: &str = ".opsbook-output";
+
+/// A build in progress: a temporary folder beside the destination. Dropping it without
+/// `commit` removes the temporary folder.
+pub struct Staging {
+    pub dir: PathBuf,
+    dest: PathBuf,
+    committed: bool,
+}
+
+/// Refuses destinations that would put the handbook itself at risk.
+pub fn check_destination(dest: &Path, root: &Path, content_dir: &Path) -> Result<()> {
+    let dest_abs = absolute(dest);
+    for protected in [root, content_dir] {
+        let protected = absolute(protected);
+        if protected.starts_with(&dest_abs) {
+            anyhow::bail!(
+                "the output folder {} would contain the handbook's own files; choose another with -d",
+                dest.display()
+            );
+        }
+    }
+    if dest_abs.is_dir() && !is_ours(&dest_abs)? {
+        anyhow::bail!(
+            "{} exists and was not made by opsbook; remove it yourself or choose another folder with -d",
+            dest.display()
+        );
+    }
+    Ok(())
+}
+
+/// An opsbook output folder, or an empty one.
+fn is_ours(dir: &Path) -> Result<bool> {
+    if dir.join(MARKER).is_file() {
+        return Ok(true);
+    }
+    let mut entries =
+        std::fs::read_dir(dir).with_context(|| format!("could not read {}", dir.display()))?;
+    Ok(entries.next().is_none())
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    // Resolve what exists, so `book/..` and symlinked parents compare truly.
+    abs.canonicalize().unwrap_or(abs)
+}
+
+fn sibling(dest: &Path, tag: &str) -> PathBuf {
+    let name = dest
+        .file_name()
+        .map_or_else(|| "book".into(), |n| n.to_string_lossy().into_owned());
+    let parent = dest
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    parent.join(format!(".{name}.{tag}-{}", std::process::id()))
+}
+
+impl Staging {
+    pub fn new(dest: &Path) -> Result<Staging> {
+        let dir = sibling(dest, "opsbook-tmp");
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).with_context(|| {
+                format!("could not remove the leftover folder {}", dir.display())
+            })?;
+        }
+        crate::files::create_dir_all(&dir)?;
+        crate::files::write(
+            &dir.join(MARKER),
+            b"This folder is built by opsbook; it is replaced on every build.\n",
+        )?;
+        Ok(Staging {
+            dir,
+            dest: dest.to_path_buf(),
+            committed: false,
+        })
+    }
+
+    /// Puts the finished build in place of the destination.
+    pub fn commit(mut self) -> Result<()> {
+        let old = sibling(&self.dest, "opsbook-old");
+        let had_old = self.dest.exists();
+        if had_old {
+            std::fs::rename(&self.dest, &old).with_context(|| {
+                format!(
+                    "could not move the previous output {} aside",
+                    self.dest.display()
+                )
+            })?;
+        }
+        if let Err(e) = std::fs::rename(&self.dir, &self.dest) {
+            if had_old {
+                // Put the previous site back: a failed swap must not lose it.
+                let _ = std::fs::rename(&old, &self.dest);
+            }
+            return Err(e).with_context(|| {
+                format!("could not move the new output into {}", self.dest.display())
+            });
+        }
+        self.committed = true;
+        if had_old {
+            std::fs::remove_dir_all(&old).with_context(|| {
+                format!("could not remove the previous output {}", old.display())
+            })?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// Removes an output folder that opsbook made. Returns whether there was one.
+pub fn clean(dest: &Path) -> Result<bool> {
+    if !dest.exists() {
+        return Ok(false);
+    }
+    if !is_ours(dest)? {
+        anyhow::bail!(
+            "{} was not made by opsbook (it has no {MARKER} file); remove it yourself",
+            dest.display()
+        );
+    }
+    std::fs::remove_dir_all(dest)
+        .with_context(|| format!("could not remove {}", dest.display()))?;
+    Ok(true)
+}

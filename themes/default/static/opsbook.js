@@ -1,0 +1,95 @@
+// opsbook default theme: light/dark toggle, the phone navigation drawer, and the full
+// navigation tree from the shared nav.js (each page carries only its own section inline, so
+// everything here is an enhancement; the site works without script).
+(function () {
+  "use strict";
+  var doc = document.documentElement;
+  var root = doc.getAttribute("data-root") || "";
+  var current = doc.getAttribute("data-page") || "";
+
+  // Light / dark: the reader's choice is remembered; until then the system decides.
+  var toggle = document.querySelector(".theme-toggle");
+  if (toggle) {
+    toggle.addEventListener("click", function () {
+      var dark = doc.getAttribute("data-theme") === "dark" ||
+        (!doc.hasAttribute("data-theme") && window.matchMedia("(prefers-color-scheme: dark)").matches);
+      var next = dark ? "light" : "dark";
+      doc.setAttribute("data-theme", next);
+      try { localStorage.setItem("opsbook-theme", next); } catch (e) { /* private mode */ }
+    });
+  }
+
+  // Phone: the sidebar is a drawer.
+  var navToggle = document.querySelector(".nav-toggle");
+  function setDrawer(open) {
+    document.body.classList.toggle("nav-open", open);
+    if (navToggle) navToggle.setAttribute("aria-expanded", open ? "true" : "false");
+  }
+  if (navToggle) {
+    navToggle.addEventListener("click", function () {
+      setDrawer(!document.body.classList.contains("nav-open"));
+    });
+  }
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape") setDrawer(false);
+  });
+
+  // The full tree: sections are collapsible, the way to the current page is open.
+  var tree = window.OPSBOOK_NAV;
+  var list = document.getElementById("nav-tree");
+  if (tree && list) {
+    var fragment = document.createDocumentFragment();
+    fragment.appendChild(item({ t: "Home", u: "index.html", c: [] }, true));
+    tree.c.forEach(function (child) { fragment.appendChild(item(child, false)); });
+    list.textContent = "";
+    list.appendChild(fragment);
+    var here = list.querySelector("[aria-current=page]");
+    if (here && here.scrollIntoView) here.scrollIntoView({ block: "center" });
+  }
+
+  function contains(node, url) {
+    if (node.u === url) return true;
+    return (node.c || []).some(function (c) { return contains(c, url); });
+  }
+
+  function link(node) {
+    var a = document.createElement("a");
+    a.href = root + node.u;
+    a.textContent = node.t;
+    if (node.u === current) a.setAttribute("aria-current", "page");
+    return a;
+  }
+
+  function item(node, flat) {
+    var li = document.createElement("li");
+    if (!node.c || flat) {
+      li.className = flat ? "nav-section" : "nav-doc";
+      li.appendChild(link(node));
+      if (node.s) {
+        var dot = document.createElement("span");
+        dot.className = "dot " + (node.s === "due-soon" ? "dot-due" : "dot-stale");
+        dot.title = node.s === "due-soon" ? "Review due soon" : "Needs review";
+        li.appendChild(dot);
+      }
+      if (node.u === current) li.className += " current";
+      return li;
+    }
+    li.className = "nav-section";
+    var details = document.createElement("details");
+    if (contains(node, current)) details.open = true;
+    var summary = document.createElement("summary");
+    summary.appendChild(link(node));
+    details.appendChild(summary);
+    var ul = document.createElement("ul");
+    // Large sections are filled in only when opened.
+    var fill = function () {
+      if (ul.childNodes.length) return;
+      node.c.forEach(function (c) { ul.appendChild(item(c, false)); });
+    };
+    if (details.open) fill();
+    details.addEventListener("toggle", fill);
+    details.appendChild(ul);
+    li.appendChild(details);
+    return li;
+  }
+})();

@@ -155,9 +155,13 @@ pub fn parse(split: &Split<'_>) -> Result<FrontMatter, Vec<Problem>> {
                 .location()
                 .map_or((base, 0), |l| (base + l.line() - 1, l.column()));
             let message = clean_yaml_message(&e.to_string());
+            let source_line = yaml
+                .split('\n')
+                .nth(line.saturating_sub(base))
+                .unwrap_or("");
             let mut p = Problem::at(line, format!("invalid front matter: {message}"));
             p.column = column;
-            return Err(vec![p.help(yaml_help(&message))]);
+            return Err(vec![p.help(yaml_help(&message, source_line))]);
         }
     };
     let mapping = match value {
@@ -355,12 +359,12 @@ fn clean_yaml_message(message: &str) -> String {
     }
 }
 
-fn yaml_help(message: &str) -> String {
-    if message.contains("repetition limit") || message.contains("recursion limit") {
+fn yaml_help(message: &str, source_line: &str) -> String {
+    if source_line.starts_with('\t') || message.contains("tab") {
+        "indent YAML with spaces, never tabs".to_string()
+    } else if message.contains("repetition limit") || message.contains("recursion limit") {
         "the front matter is nested or repeated far beyond what a document needs; simplify it"
             .to_string()
-    } else if message.contains("tab") {
-        "indent YAML with spaces, never tabs".to_string()
     } else if message.contains("duplicate") {
         "each key may appear once; merge the two lines".to_string()
     } else if message.contains("mapping values are not allowed") {

@@ -1,0 +1,20 @@
+//! The integration tests: one test binary, a small fixture handbook per feature under
+//! `tests/fixtures/<feature>/<case>/`, generated handbooks for pathological input.
+
+mod support;
+
+mod assets;
+mod bad_input;
+mod browser;
+mod catalog;
+mod cli;
+mod config;
+mod determinism;
+mod drafts;
+mod escaping;
+mod failed_build;
+mod highlight;
+mod links;
+mod sample;
+mod tasks;
+mod types;

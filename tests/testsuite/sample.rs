@@ -1,0 +1,64 @@
+//! The sample handbook in `content/` builds cleanly and shows every feature.
+
+use crate::support::TODAY;
+use std::path::Path;
+
+#[test]
+fn sample_handbook_builds_without_errors() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let handbook = opsbook::Handbook::load(root, &opsbook::LoadOptions::default()).unwrap();
+    let problems: Vec<String> = handbook
+        .diagnostics
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert!(problems.is_empty(), "{problems:#?}");
+    assert!(
+        handbook.documents.len() >= 30,
+        "{} documents",
+        handbook.documents.len()
+    );
+    let mut types: Vec<&str> = handbook
+        .documents
+        .iter()
+        .map(|d| d.doc_type.as_str())
+        .collect();
+    types.sort_unstable();
+    types.dedup();
+    assert_eq!(
+        types,
+        [
+            "chapter",
+            "decision",
+            "incident",
+            "onboarding",
+            "page",
+            "rfc",
+            "runbook",
+            "sop"
+        ]
+    );
+
+    let out = tempfile::tempdir().unwrap();
+    let options = opsbook::BuildOptions {
+        today: TODAY.parse().unwrap(),
+        out: Some(out.path().join("book")),
+        progress: false,
+    };
+    let report = opsbook::build(&handbook, &options).unwrap();
+    assert_eq!(report.documents, handbook.documents.len());
+    // Some documents are deliberately overdue, so the health panel has something to show.
+    let catalog: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.path().join("book/catalog.json")).unwrap(),
+    )
+    .unwrap();
+    let states: Vec<&str> = catalog
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["state"].as_str().unwrap())
+        .collect();
+    for state in ["ok", "stale", "due-soon", "never-reviewed", "exempt"] {
+        assert!(states.contains(&state), "no {state} document in the sample");
+    }
+}

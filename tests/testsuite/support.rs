@@ -1,0 +1,163 @@
+//! A test handbook in a temporary folder: from a fixture or written file by file, then
+//! loaded, built or run through the real binary.
+
+use assert_cmd::Command;
+use jiff::civil::Date;
+use opsbook::{BuildOptions, BuildReport, Handbook, LoadOptions};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use tempfile::TempDir;
+
+pub const TODAY: &str = "2026-11-21";
+
+pub fn today() -> Date {
+    TODAY.parse().unwrap()
+}
+
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+pub struct TestBook {
+    pub dir: TempDir,
+}
+
+impl TestBook {
+    /// An empty handbook: a `book.toml` with a title and an empty content folder.
+    pub fn new() -> TestBook {
+        let book = TestBook {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        book.file("book.toml", "[book]\ntitle = \"Test\"\n");
+        std::fs::create_dir_all(book.root().join("content")).unwrap();
+        book
+    }
+
+    /// A copy of `tests/fixtures/<name>`.
+    pub fn fixture(name: &str) -> TestBook {
+        let book = TestBook {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        copy_tree(&fixtures().join(name), book.root());
+        book
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn out(&self) -> PathBuf {
+        self.root().join("book")
+    }
+
+    /// Writes a file (creating folders) and returns the handbook for chaining.
+    pub fn file(&self, rel: &str, text: &str) -> &TestBook {
+        self.bytes(rel, text.as_bytes())
+    }
+
+    pub fn bytes(&self, rel: &str, bytes: &[u8]) -> &TestBook {
+        let path = self.root().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+        self
+    }
+
+    pub fn load(&self) -> Handbook {
+        Handbook::load(self.root(), &LoadOptions::default()).unwrap()
+    }
+
+    /// Loads and builds through the library; panics on content errors.
+    pub fn build(&self) -> BuildReport {
+        let handbook = self.load();
+        assert!(
+            !handbook.has_errors(),
+            "unexpected errors: {:#?}",
+            handbook.diagnostics
+        );
+        opsbook::build(&handbook, &self.options()).unwrap()
+    }
+
+    pub fn options(&self) -> BuildOptions {
+        BuildOptions {
+            today: today(),
+            out: None,
+            progress: false,
+        }
+    }
+
+    /// The real binary, run in the handbook's folder.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::cargo_bin("opsbook").unwrap();
+        cmd.current_dir(self.root())
+            .args(args)
+            .env_remove("OPSBOOK_LOG");
+        cmd
+    }
+
+    /// `opsbook build --today TODAY` through the binary: (exit code, stderr).
+    pub fn cli_build(&self) -> (i32, String) {
+        let output = self.cmd(&["build", "--today", TODAY]).output().unwrap();
+        (
+            output.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+
+    /// A file of the build output as text.
+    pub fn read(&self, rel: &str) -> String {
+        let path = self.out().join(rel);
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    /// The `<main>` element of an output page: the part a test should look at.
+    pub fn main_of(&self, rel: &str) -> String {
+        let html = self.read(rel);
+        let start = html.find("<main").expect("page has <main>");
+        let end = html.find("</main>").expect("page has </main>");
+        html[start..end].to_string()
+    }
+
+    pub fn catalog(&self) -> serde_json::Value {
+        serde_json::from_str(&self.read("catalog.json")).unwrap()
+    }
+}
+
+pub fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Every file under `dir` with its bytes, by relative path.
+pub fn snapshot_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel, std::fs::read(e.path()).unwrap())
+        })
+        .collect()
+}
+
+/// Asserts two trees are equal, naming the first difference.
+pub fn assert_same_tree(a: &BTreeMap<String, Vec<u8>>, b: &BTreeMap<String, Vec<u8>>) {
+    let names_a: Vec<_> = a.keys().collect();
+    let names_b: Vec<_> = b.keys().collect();
+    assert_eq!(names_a, names_b, "the trees hold different files");
+    for (name, bytes) in a {
+        assert!(bytes == &b[name], "{name} differs");
+    }
+}

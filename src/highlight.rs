@@ -4,7 +4,6 @@
 //! The syntax set is loaded once, lazily, and shared by all rendering threads. Code that is too
 //! large to highlight in good time falls back to escaped plain text; the caller reports it.
 
-use std::sync::OnceLock;
 use syntect::highlighting::ThemeSet;
 use syntect::html::{css_for_theme_with_class_style, ClassStyle, ClassedHTMLGenerator};
 use syntect::parsing::SyntaxSet;
@@ -17,9 +16,13 @@ pub const MAX_BLOCK_BYTES: usize = 512 * 1024;
 
 const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
 
-fn syntaxes() -> &'static SyntaxSet {
-    static SET: OnceLock<SyntaxSet> = OnceLock::new();
-    SET.get_or_init(SyntaxSet::load_defaults_newlines)
+fn with_syntaxes<T>(f: impl FnOnce(&SyntaxSet) -> T) -> T {
+    // One set per thread: the regex engines keep per-regex caches that are cheap for the
+    // thread that owns them and contended for every other thread.
+    thread_local! {
+        static SET: SyntaxSet = SyntaxSet::load_defaults_newlines();
+    }
+    SET.with(f)
 }
 
 /// Why a block was shown as plain text.
@@ -51,17 +54,18 @@ pub fn highlight(code: &str, lang: &str) -> Result<String, Fallback> {
             MAX_LINE_BYTES / 1024
         )));
     }
-    let set = syntaxes();
-    let syntax = set
-        .find_syntax_by_token(lang)
-        .ok_or(Fallback::UnknownLanguage)?;
-    let mut generator = ClassedHTMLGenerator::new_with_class_style(syntax, set, CLASS_STYLE);
-    for line in LinesWithEndings::from(code) {
-        generator
-            .parse_html_for_line_which_includes_newline(line)
-            .map_err(|e| Fallback::TooLarge(format!("the highlighter gave up: {e}")))?;
-    }
-    Ok(generator.finalize())
+    with_syntaxes(|set| {
+        let syntax = set
+            .find_syntax_by_token(lang)
+            .ok_or(Fallback::UnknownLanguage)?;
+        let mut generator = ClassedHTMLGenerator::new_with_class_style(syntax, set, CLASS_STYLE);
+        for line in LinesWithEndings::from(code) {
+            generator
+                .parse_html_for_line_which_includes_newline(line)
+                .map_err(|e| Fallback::TooLarge(format!("the highlighter gave up: {e}")))?;
+        }
+        Ok(generator.finalize())
+    })
 }
 
 /// The stylesheet for highlighted code: light colours by default, dark ones when the page is

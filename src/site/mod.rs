@@ -106,6 +106,7 @@ impl Facts {
 /// errors stop the build; this fails only on theme and file-system problems, and then leaves
 /// the previous output as it was.
 pub fn build(handbook: &Handbook, options: &BuildOptions) -> Result<BuildReport> {
+    let started = std::time::Instant::now();
     let out = options
         .out
         .clone()
@@ -122,6 +123,7 @@ pub fn build(handbook: &Handbook, options: &BuildOptions) -> Result<BuildReport>
     let nav = Nav::new(&handbook.documents, &handbook.types);
     let staging = output::Staging::new(&out)?;
     let site = Site::new(handbook, &facts, &nav, &theme, options.today);
+    log::info!("prepared the site in {:.2?}", started.elapsed());
 
     let order = nav.reading_order();
     let sections = nav.sections_by_dir();
@@ -167,6 +169,11 @@ pub fn build(handbook: &Handbook, options: &BuildOptions) -> Result<BuildReport>
             Ok(())
         })?;
     progress.finish_and_clear();
+    log::info!(
+        "rendered {} pages in {:.2?}",
+        order.len(),
+        started.elapsed()
+    );
 
     handbook.assets.par_iter().try_for_each(|a| -> Result<()> {
         std::fs::copy(&a.path, staging.dir.join(&a.rel))
@@ -188,7 +195,12 @@ pub fn build(handbook: &Handbook, options: &BuildOptions) -> Result<BuildReport>
         &staging.dir.join("catalog.json"),
         catalog::catalog_json(handbook, &facts).as_bytes(),
     )?;
+    log::info!(
+        "wrote assets and generated files in {:.2?}",
+        started.elapsed()
+    );
     staging.commit()?;
+    log::info!("swapped the output in {:.2?}", started.elapsed());
     Ok(BuildReport {
         out,
         pages: order.len() + 1,

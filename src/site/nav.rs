@@ -77,7 +77,7 @@ pub struct Nav {
 
 /// In a folder with more documents than this, the sidebar of a page shows only a window of
 /// them around the current one, plus a link to the section page that lists them all.
-pub const INLINE_WINDOW: usize = 25;
+pub const INLINE_WINDOW: usize = 12;
 
 fn order_key(weight: Option<f64>, title: &str) -> (u8, f64, String) {
     match weight {
@@ -190,7 +190,13 @@ impl Nav {
             PageRef::Doc(i) => Some(self.positions[i]),
             PageRef::Section(_) => None,
         };
+        let current_url = match current {
+            PageRef::Doc(i) => documents[i].url.as_str(),
+            PageRef::Section(_) => chain.last().map_or("index.html", |s| s.url.as_str()),
+        };
+        let from_dir = current_url.rsplit_once('/').map_or("", |(d, _)| d);
         let ctx = ItemsContext {
+            from_dir,
             chain: &chain,
             documents,
             current,
@@ -273,6 +279,8 @@ pub struct NavItem {
     pub title: String,
     /// Relative to the site root.
     pub url: String,
+    /// Relative to the page the sidebar is on.
+    pub href: String,
     pub kind: &'static str,
     pub current: bool,
     pub open: bool,
@@ -286,10 +294,13 @@ pub struct NavItem {
 #[derive(Debug, Clone, Serialize)]
 pub struct More {
     pub count: usize,
-    pub url: String,
+    /// The section page, relative to the page the sidebar is on.
+    pub href: String,
 }
 
 struct ItemsContext<'a> {
+    /// The folder of the page the sidebar is on, for relative links.
+    from_dir: &'a str,
     chain: &'a [&'a Section],
     documents: &'a [Document],
     current: PageRef<'a>,
@@ -319,6 +330,7 @@ fn items(s: &Section, depth: usize, ctx: &ItemsContext<'_>) -> Vec<NavItem> {
         .map(|&d| NavItem {
             title: documents[d].title.clone(),
             url: documents[d].url.clone(),
+            href: relative_url(ctx.from_dir, &documents[d].url),
             kind: "doc",
             current: current_doc == Some(d),
             open: false,
@@ -330,7 +342,7 @@ fn items(s: &Section, depth: usize, ctx: &ItemsContext<'_>) -> Vec<NavItem> {
     let hidden = s.docs.len() - (end - start);
     let more = (hidden > 0).then(|| More {
         count: hidden,
-        url: s.url.clone(),
+        href: relative_url(ctx.from_dir, &s.url),
     });
     if let (Some(more), Some(last)) = (more, out.last_mut()) {
         last.more = Some(more);
@@ -340,6 +352,7 @@ fn items(s: &Section, depth: usize, ctx: &ItemsContext<'_>) -> Vec<NavItem> {
         out.push(NavItem {
             title: sub.title.clone(),
             url: sub.url.clone(),
+            href: relative_url(ctx.from_dir, &sub.url),
             kind: "section",
             current: current == PageRef::Section(&sub.dir),
             open,
@@ -369,17 +382,43 @@ fn window(len: usize, position: Option<usize>) -> (usize, usize) {
     (start, start + max)
 }
 
+/// The URL of `to` (relative to the site root) from a page in the folder `from_dir`:
+/// `relative_url("a/b", "a/c/x.html")` is `../c/x.html`.
+pub fn relative_url(from_dir: &str, to: &str) -> String {
+    let from: Vec<&str> = from_dir.split('/').filter(|p| !p.is_empty()).collect();
+    let to_parts: Vec<&str> = to.split('/').collect();
+    let (to_dirs, file) = to_parts.split_at(to_parts.len() - 1);
+    let common = from.iter().zip(to_dirs).take_while(|(a, b)| a == b).count();
+    let mut url = "../".repeat(from.len() - common);
+    for dir in &to_dirs[common..] {
+        url.push_str(dir);
+        url.push('/');
+    }
+    url.push_str(file[0]);
+    url
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
+    fn relative_urls() {
+        assert_eq!(relative_url("", "a/b.html"), "a/b.html");
+        assert_eq!(relative_url("a", "a/b.html"), "b.html");
+        assert_eq!(relative_url("a/b", "a/c/x.html"), "../c/x.html");
+        assert_eq!(relative_url("a/b", "index.html"), "../../index.html");
+        assert_eq!(relative_url("a", "ab/x.html"), "../ab/x.html");
+    }
+
+    #[test]
     fn window_is_bounded_and_holds_current() {
-        assert_eq!(window(40, Some(3)), (0, 40));
+        assert_eq!(window(30, Some(3)), (0, 30));
         let (s, e) = window(1000, Some(500));
         assert_eq!(e - s, 2 * INLINE_WINDOW + 1);
         assert!((s..e).contains(&500));
-        assert_eq!(window(1000, Some(999)), (1000 - 51, 1000));
-        assert_eq!(window(1000, None), (0, 51));
+        let max = 2 * INLINE_WINDOW + 1;
+        assert_eq!(window(1000, Some(999)), (1000 - max, 1000));
+        assert_eq!(window(1000, None), (0, max));
     }
 }

@@ -121,6 +121,12 @@ fn read_tree(dir: &Path) -> Result<Vec<(String, Vec<u8>)>> {
 /// HTML escaping for templates: the five characters that matter, and not `/` (tera's default
 /// escapes it too, which bloats every URL and helps nothing).
 pub fn escape_html(input: &str) -> String {
+    if !input
+        .bytes()
+        .any(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\''))
+    {
+        return input.to_string();
+    }
     let mut out = String::with_capacity(input.len() + input.len() / 8);
     for c in input.chars() {
         match c {

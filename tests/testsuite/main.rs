@@ -15,6 +15,7 @@ mod escaping;
 mod failed_build;
 mod highlight;
 mod links;
+mod navigation;
 mod sample;
 mod tasks;
 mod types;

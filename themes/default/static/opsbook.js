@@ -66,10 +66,8 @@
       li.className = flat ? "nav-section" : "nav-doc";
       li.appendChild(link(node));
       if (node.s) {
-        var dot = document.createElement("span");
-        dot.className = "dot " + (node.s === "due-soon" ? "dot-due" : "dot-stale");
-        dot.title = node.s === "due-soon" ? "Review due soon" : "Needs review";
-        li.appendChild(dot);
+        li.className += node.s === "due-soon" ? " due-soon" : " needs-review";
+        li.title = node.s === "due-soon" ? "Review due soon" : "Needs review";
       }
       if (node.u === current) li.className += " current";
       return li;

@@ -1,0 +1,88 @@
+//! Navigation: one shared nav.js for the whole tree; each page carries only a bounded part of
+//! it inline, so the output grows linearly with the handbook.
+
+use crate::support::TestBook;
+
+fn big_section(n: usize) -> TestBook {
+    let book = TestBook::new();
+    book.file(
+        "content/runbooks/index.md",
+        "---\ntitle: Runbooks\n---\nAll of them.\n",
+    );
+    for i in 0..n {
+        book.file(
+            &format!("content/runbooks/rb-{i:03}.md"),
+            &format!("---\ntitle: Runbook {i:03}\nweight: {i}\n---\nBody.\n"),
+        );
+    }
+    book.file("content/sops/one.md", "---\ntitle: One SOP\n---\nBody.\n");
+    book
+}
+
+#[test]
+fn inline_sidebar_is_bounded_and_holds_the_current_page() {
+    let book = big_section(200);
+    book.build();
+    let page = book.read("runbooks/rb-150.html");
+    let sidebar = &page[page.find("<nav id=\"sidebar\"").unwrap()..page.find("</nav>").unwrap()];
+    let docs = sidebar.matches("class=\"nav-doc").count();
+    assert!(docs <= 25, "{docs} documents inline");
+    assert!(
+        sidebar.contains("<a href=\"rb-150.html\" aria-current=\"page\">Runbook 150</a>"),
+        "{sidebar}"
+    );
+    assert!(
+        sidebar.contains("Runbook 149") && sidebar.contains("Runbook 151"),
+        "neighbours inline"
+    );
+    assert!(
+        sidebar.contains("<a href=\"index.html\">175 more…</a>"),
+        "{sidebar}"
+    );
+    // Other sections are listed, closed.
+    assert!(
+        sidebar.contains("<a href=\"../sops/index.html\">SOPs</a>"),
+        "{sidebar}"
+    );
+    assert!(!sidebar.contains("One SOP"));
+    // The whole tree is in the shared script, once.
+    let nav = book.read("_opsbook/nav.js");
+    assert_eq!(nav.matches("\"Runbook ").count(), 200);
+    assert!(nav.contains("One SOP"));
+}
+
+#[test]
+fn page_size_does_not_grow_with_the_handbook() {
+    let small = big_section(50);
+    small.build();
+    let large = big_section(400);
+    large.build();
+    let size = |b: &TestBook| b.read("runbooks/rb-025.html").len();
+    let (a, b) = (size(&small), size(&large));
+    assert!(
+        b < a + 600,
+        "a page grew from {a} to {b} bytes with 8x the documents"
+    );
+}
+
+#[test]
+fn previous_next_and_breadcrumbs_follow_navigation_order() {
+    let book = big_section(3);
+    book.build();
+    let main = book.main_of("runbooks/rb-001.html");
+    assert!(
+        main.contains("<a class=\"prev\" rel=\"prev\" href=\"../runbooks/rb-000.html\">"),
+        "{main}"
+    );
+    assert!(
+        main.contains("<a class=\"next\" rel=\"next\" href=\"../runbooks/rb-002.html\">"),
+        "{main}"
+    );
+    assert!(main.contains("<a href=\"../index.html\">Home</a><span class=\"sep\" aria-hidden=\"true\">/</span><a href=\"../runbooks/index.html\">Runbooks</a>"), "{main}");
+    // The last runbook leads to the next section's page.
+    let main = book.main_of("runbooks/rb-002.html");
+    assert!(
+        main.contains("href=\"../sops/index.html\"><span class=\"muted\">Next →</span> SOPs</a>"),
+        "{main}"
+    );
+}

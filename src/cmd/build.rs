@@ -33,6 +33,11 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<Outcome> {
             drafts: args.drafts,
         },
     )?;
+    log::info!(
+        "loaded {} documents in {:.2?}",
+        handbook.documents.len(),
+        started.elapsed()
+    );
     print_diagnostics(&handbook.diagnostics, quiet);
     if handbook.has_errors() {
         let errors = handbook.diagnostics.iter().filter(|d| d.is_error()).count();
@@ -54,7 +59,11 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<Outcome> {
             "Built {} pages in {:.2} s → {}",
             thousands(report.pages),
             started.elapsed().as_secs_f64(),
-            report.out.display()
+            report
+                .out
+                .strip_prefix(".")
+                .unwrap_or(&report.out)
+                .display()
         );
     }
     Ok(Outcome::Ok)

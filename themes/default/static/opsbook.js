@@ -43,8 +43,14 @@
     tree.c.forEach(function (child) { fragment.appendChild(item(child, false)); });
     list.textContent = "";
     list.appendChild(fragment);
+    // Bring the current page into view inside the sidebar only; scrollIntoView would also
+    // scroll the window away from the top of the page.
     var here = list.querySelector("[aria-current=page]");
-    if (here && here.scrollIntoView) here.scrollIntoView({ block: "center" });
+    var sidebar = document.getElementById("sidebar");
+    if (here && sidebar) {
+      var offset = here.getBoundingClientRect().top - sidebar.getBoundingClientRect().top;
+      if (offset > sidebar.clientHeight * 0.8) sidebar.scrollTop += offset - sidebar.clientHeight / 2;
+    }
   }
 
   function contains(node, url) {

@@ -54,25 +54,9 @@ fn init_scaffolds_a_handbook_that_builds() {
     // One example of every type.
     let handbook = opsbook::Handbook::load(&target, &opsbook::LoadOptions::default()).unwrap();
     assert!(!handbook.has_errors(), "{:#?}", handbook.diagnostics);
-    let mut types: Vec<&str> = handbook
-        .documents
-        .iter()
-        .map(|d| d.doc_type.as_str())
-        .collect();
-    types.sort_unstable();
-    types.dedup();
     assert_eq!(
-        types,
-        [
-            "chapter",
-            "decision",
-            "incident",
-            "onboarding",
-            "page",
-            "rfc",
-            "runbook",
-            "sop"
-        ]
+        crate::support::doc_types(&handbook),
+        crate::support::ALL_TYPES
     );
     let names: Vec<&str> = handbook.documents.iter().map(|d| d.rel.as_str()).collect();
     assert!(

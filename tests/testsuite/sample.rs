@@ -18,25 +18,9 @@ fn sample_handbook_builds_without_errors() {
         "{} documents",
         handbook.documents.len()
     );
-    let mut types: Vec<&str> = handbook
-        .documents
-        .iter()
-        .map(|d| d.doc_type.as_str())
-        .collect();
-    types.sort_unstable();
-    types.dedup();
     assert_eq!(
-        types,
-        [
-            "chapter",
-            "decision",
-            "incident",
-            "onboarding",
-            "page",
-            "rfc",
-            "runbook",
-            "sop"
-        ]
+        crate::support::doc_types(&handbook),
+        crate::support::ALL_TYPES
     );
 
     let out = tempfile::tempdir().unwrap();

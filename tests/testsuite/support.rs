@@ -122,6 +122,30 @@ impl TestBook {
     }
 }
 
+/// The distinct document types of a handbook, sorted.
+pub fn doc_types(handbook: &Handbook) -> Vec<&str> {
+    let mut types: Vec<&str> = handbook
+        .documents
+        .iter()
+        .map(|d| d.doc_type.as_str())
+        .collect();
+    types.sort_unstable();
+    types.dedup();
+    types
+}
+
+/// Every built-in type, as `opsbook init` and the sample handbook have them.
+pub const ALL_TYPES: [&str; 8] = [
+    "chapter",
+    "decision",
+    "incident",
+    "onboarding",
+    "page",
+    "rfc",
+    "runbook",
+    "sop",
+];
+
 pub fn copy_tree(from: &Path, to: &Path) {
     for entry in walkdir::WalkDir::new(from) {
         let entry = entry.unwrap();

@@ -30,6 +30,12 @@ pub fn check_destination(dest: &Path, root: &Path, content_dir: &Path) -> Result
             );
         }
     }
+    if dest_abs.exists() && !dest_abs.is_dir() {
+        anyhow::bail!(
+            "{} exists and is not a folder; remove it or choose another output folder with -d",
+            dest.display()
+        );
+    }
     if dest_abs.is_dir() && !is_ours(&dest_abs)? {
         anyhow::bail!(
             "{} exists and was not made by opsbook; remove it yourself or choose another folder with -d",
@@ -66,8 +72,53 @@ fn sibling(dest: &Path, tag: &str) -> PathBuf {
     parent.join(format!(".{name}.{tag}-{}", std::process::id()))
 }
 
+/// Removes staging and old-output folders left beside `dest` by builds that were killed (their
+/// process is gone). Folders of a build still running are left alone.
+fn remove_leftovers(dest: &Path) {
+    let Some(name) = dest.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return;
+    };
+    let parent = dest
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = file_name.strip_prefix(&format!(".{name}.")) else {
+            continue;
+        };
+        let pid = rest
+            .strip_prefix("opsbook-tmp-")
+            .or_else(|| rest.strip_prefix("opsbook-old-"))
+            .and_then(|p| p.parse::<u32>().ok());
+        if let Some(pid) = pid {
+            if pid != std::process::id() && !process_alive(pid) {
+                log::info!(
+                    "removing {}, left by an interrupted build",
+                    entry.path().display()
+                );
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+}
+
+/// Whether a process runs; where that cannot be told, it is assumed to run.
+fn process_alive(pid: u32) -> bool {
+    let proc = Path::new("/proc");
+    if proc.join("self").exists() {
+        proc.join(pid.to_string()).exists()
+    } else {
+        true
+    }
+}
+
 impl Staging {
     pub fn new(dest: &Path) -> Result<Staging> {
+        remove_leftovers(dest);
         let dir = sibling(dest, "opsbook-tmp");
         if dir.exists() {
             std::fs::remove_dir_all(&dir).with_context(|| {

@@ -49,6 +49,16 @@ fn output_folder_not_made_by_opsbook_is_never_replaced() {
         std::fs::read_to_string(book.out().join("notes.txt")).unwrap(),
         "my own notes\n"
     );
+    // Nor a file of that name.
+    std::fs::remove_dir_all(book.out()).unwrap();
+    book.file("book", "a file, not a folder\n");
+    let (code, stderr) = book.cli_build();
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("is not a folder"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(book.out()).unwrap(),
+        "a file, not a folder\n"
+    );
     // Nor can the output be the handbook itself.
     let output = book.cmd(&["build", "-d", "."]).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
@@ -64,6 +74,74 @@ fn clean_removes_only_opsbook_output() {
     book.file("book/notes.txt", "mine\n");
     book.cmd(&["clean"]).assert().code(2);
     assert!(book.out().join("notes.txt").is_file());
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn leftovers_of_a_killed_build_are_removed() {
+    let book = TestBook::fixture("catalog/fields");
+    // A build interrupted by SIGINT leaves its staging folder; its process is gone.
+    book.file(".book.opsbook-tmp-4000000000/index.html", "half written\n");
+    book.file(".book.opsbook-old-4000000001/index.html", "old\n");
+    book.build();
+    assert_no_leftovers(&book);
+}
+
+#[cfg(unix)]
+#[test]
+fn sigint_during_the_build_leaves_previous_output_untouched() {
+    let book = TestBook::new();
+    book.file(
+        "content/first.md",
+        "---\ntitle: First\n---\nThe previous site.\n",
+    );
+    book.build();
+    let before = snapshot_tree(&book.out());
+    // Enough pages that the build is still writing when the signal arrives.
+    for i in 0..3000 {
+        book.file(
+            &format!("content/s{}/page-{i:04}.md", i % 30),
+            &format!(
+                "---\ntitle: Page {i}\n---\n## Steps\n\n- [ ] one\n\n```bash\necho {i}\n```\n"
+            ),
+        );
+    }
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("opsbook"))
+        .current_dir(book.root())
+        .args(["build", "--today", crate::support::TODAY])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the staging folder exists, then interrupt.
+    let started = std::time::Instant::now();
+    while !std::fs::read_dir(book.root()).unwrap().any(|e| {
+        e.unwrap()
+            .file_name()
+            .to_string_lossy()
+            .contains("opsbook-tmp")
+    }) {
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "the build never started writing"
+        );
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    if !status.success() {
+        // Interrupted: the previous site is exactly as it was.
+        assert_same_tree(&before, &snapshot_tree(&book.out()));
+    }
+    // Either way, the next build succeeds and leaves nothing behind.
+    book.build();
+    assert!(book.out().join("s0/page-0000.html").is_file());
+    assert_no_leftovers(&book);
 }
 
 /// No staging or old-output folders are left beside the output.

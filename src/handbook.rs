@@ -119,6 +119,9 @@ impl Handbook {
             documents.extend(doc);
             diagnostics.extend(diags);
         }
+        // The walk sorts each folder's entries, which is not the order of the paths as
+        // strings (`a/b.md` is walked before `a.md`); lookups and reports want the latter.
+        documents.sort_by(|a, b| a.rel.cmp(&b.rel));
         diagnostics.extend(output_collisions(&documents, &assets, &src_prefix));
         diagnostics::sort(&mut diagnostics);
         Ok(Handbook {

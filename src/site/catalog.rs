@@ -1,6 +1,6 @@
 //! `catalog.json` and `sitemap.xml`: the machine-readable views of the site.
 
-use crate::handbook::{Document, Handbook};
+use crate::handbook::Handbook;
 use crate::site::Facts;
 use serde::Serialize;
 
@@ -86,12 +86,12 @@ pub fn sitemap_xml(handbook: &Handbook, section_urls: &[String]) -> String {
     };
     let mut urls: Vec<(&str, Option<String>)> =
         section_urls.iter().map(|u| (u.as_str(), None)).collect();
-    let is_section_page = |d: &&Document| d.is_index();
+    // Section pages (`index.md`) are already listed as sections.
     urls.extend(
         handbook
             .documents
             .iter()
-            .filter(|d| !is_section_page(d))
+            .filter(|d| !d.is_index())
             .map(|d| (d.url.as_str(), d.meta.last_reviewed.map(|x| x.to_string()))),
     );
     urls.sort();

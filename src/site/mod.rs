@@ -551,9 +551,8 @@ impl<'a> Site<'a> {
                         &s.title
                     };
                 }
-                if let (Some(d), Some(i)) = (doc, s.index_doc) {
+                if let Some(i) = s.index_doc {
                     ctx.doc = Some(self.doc_ctx(i));
-                    debug_assert_eq!(d.url, s.url);
                 }
                 if dir.is_empty() {
                     ctx.kind = "home";

@@ -83,3 +83,32 @@ fn backlinks_are_shown_and_cataloged() {
         "{main}"
     );
 }
+
+#[test]
+fn documents_are_found_by_path_whatever_the_walk_order() {
+    // `a/b.md` is walked before `a.md`, but sorts after it as a path.
+    let book = TestBook::new();
+    book.file("content/a.md", "---\ntitle: A\n---\nSee [b](a/b.md).\n")
+        .file(
+            "content/a/b.md",
+            "---\ntitle: B\n---\nBack to [a](../a.md).\n",
+        )
+        .file("content/a-z.md", "---\ntitle: AZ\n---\nx\n");
+    let handbook = book.load();
+    for rel in ["a.md", "a/b.md", "a-z.md"] {
+        assert_eq!(handbook.document(rel).map(|d| d.rel.as_str()), Some(rel));
+    }
+    book.build();
+    let catalog = book.catalog();
+    let paths: Vec<&str> = catalog
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["content/a-z.md", "content/a.md", "content/a/b.md"]);
+    assert_eq!(
+        catalog[1]["linked_from"],
+        serde_json::json!(["content/a/b.md"])
+    );
+}

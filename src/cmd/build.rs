@@ -34,8 +34,13 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<Outcome> {
         },
     )?;
     log::info!(
-        "loaded {} documents in {:.2?}",
+        "loaded {} document{} in {:.2?}",
         handbook.documents.len(),
+        if handbook.documents.len() == 1 {
+            ""
+        } else {
+            "s"
+        },
         started.elapsed()
     );
     print_diagnostics(&handbook.diagnostics, quiet);

@@ -96,3 +96,66 @@ fn theme_override_replaces_one_file() {
     // The default JS is still there.
     assert!(book.read("_opsbook/opsbook.js").contains("OPSBOOK_NAV"));
 }
+
+#[test]
+fn edit_link_follows_the_template() {
+    let book = TestBook::new();
+    book.file(
+        "book.toml",
+        "[book]\ntitle = \"T\"\n[output.html]\nedit-url-template = \"https://git.example/hb/edit/main/{path}\"\n",
+    )
+    .file("content/runbooks/db.md", "---\ntitle: DB\n---\nx\n");
+    book.build();
+    assert!(book
+        .main_of("runbooks/db.html")
+        .contains("<a class=\"edit-link\" href=\"https://git.example/hb/edit/main/content/runbooks/db.md\">Edit this page</a>"));
+    // Without the setting there is no edit link.
+    let plain = TestBook::fixture("config/defaults");
+    plain.build();
+    assert!(!plain.read("page.html").contains("edit-link"));
+}
+
+#[test]
+fn not_found_page_works_from_any_depth_with_site_url() {
+    let book = TestBook::new();
+    book.file(
+        "book.toml",
+        "[book]\ntitle = \"T\"\n[build]\nsite-url = \"https://h.example/docs/\"\n",
+    )
+    .file("content/a.md", "---\ntitle: A\n---\nx\n");
+    book.build();
+    let page = book.read("404.html");
+    assert!(page.contains("<h1>Page not found</h1>"));
+    // A server shows 404.html for any missing path; the base makes its links resolve.
+    assert!(
+        page.contains("<base href=\"https://h.example/docs/\">"),
+        "{page}"
+    );
+    assert!(page.contains("href=\"index.html\">home page</a>"));
+    // Without site-url it has no base and links from the root.
+    let plain = TestBook::fixture("config/defaults");
+    plain.build();
+    assert!(!plain.read("404.html").contains("<base"));
+}
+
+#[test]
+fn log_filter_comes_from_the_environment() {
+    let book = TestBook::fixture("config/defaults");
+    let output = book
+        .cmd(&["build", "--today", crate::support::TODAY])
+        .env("OPSBOOK_LOG", "info")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("loaded 1 document in"), "{stderr}");
+    assert!(stderr.contains("rendered 2 pages in"), "{stderr}");
+    let quiet = book
+        .cmd(&["build", "-q", "--today", crate::support::TODAY])
+        .output()
+        .unwrap();
+    assert!(
+        quiet.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&quiet.stderr)
+    );
+}

@@ -144,16 +144,20 @@ impl Handbook {
         self.root.join(&self.config.book.src)
     }
 
-    /// A document's review state as of `today`.
-    pub fn review(&self, doc: &Document, today: Date) -> Review {
-        let every = doc.meta.review_every.unwrap_or_else(|| {
+    /// How often a document must be reviewed: its own `review_every`, else its type's.
+    pub fn review_every(&self, doc: &Document) -> freshness::ReviewEvery {
+        doc.meta.review_every.unwrap_or_else(|| {
             self.types
                 .get(&doc.doc_type)
                 .map_or(freshness::ReviewEvery::Days(365), |t| t.review_every)
-        });
+        })
+    }
+
+    /// A document's review state as of `today`.
+    pub fn review(&self, doc: &Document, today: Date) -> Review {
         freshness::review(
             doc.meta.last_reviewed,
-            every,
+            self.review_every(doc),
             doc.meta.status.as_deref(),
             today,
             self.config.checks.due_soon_days,

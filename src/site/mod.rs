@@ -596,12 +596,6 @@ impl<'a> Site<'a> {
         let doc = &self.handbook.documents[i];
         let review = &self.facts.reviews[i];
         let owners_file = self.handbook.owners.as_ref();
-        let every = doc.meta.review_every.unwrap_or_else(|| {
-            self.handbook
-                .types
-                .get(&doc.doc_type)
-                .map_or(crate::freshness::ReviewEvery::Days(365), |t| t.review_every)
-        });
         let mut linked_from: Vec<RowCtx<'a>> = self.facts.linked_from[i]
             .iter()
             .map(|&j| self.row(j))
@@ -638,7 +632,7 @@ impl<'a> Site<'a> {
             last_reviewed: doc.meta.last_reviewed.map(|d| d.to_string()),
             reviewed_by: doc.meta.reviewed_by.as_deref(),
             next_review: review.next_review.map(|d| d.to_string()),
-            review_every: every.to_string(),
+            review_every: self.handbook.review_every(doc).to_string(),
             state: review.state.as_str(),
             state_label: review.state.label(),
             days_overdue: review.days_overdue,

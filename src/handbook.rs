@@ -164,12 +164,16 @@ impl Handbook {
         )
     }
 
-    /// The document at a content-relative path.
-    pub fn document(&self, rel: &str) -> Option<&Document> {
+    /// The index in `documents` of the document at a content-relative path.
+    pub fn position(&self, rel: &str) -> Option<usize> {
         self.documents
             .binary_search_by(|d| d.rel.as_str().cmp(rel))
             .ok()
-            .map(|i| &self.documents[i])
+    }
+
+    /// The document at a content-relative path.
+    pub fn document(&self, rel: &str) -> Option<&Document> {
+        self.position(rel).map(|i| &self.documents[i])
     }
 }
 

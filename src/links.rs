@@ -110,14 +110,9 @@ pub fn resolve(dest: &str, from: &str) -> Resolved {
         s
     };
     if is_folder {
-        let href = format!("{prefix}{raw}index.html{suffix}");
         return Resolved {
             target: Target::Folder { path, anchor },
-            href: if href.starts_with("index.html") && raw.is_empty() && prefix.is_empty() {
-                format!("./{href}")
-            } else {
-                href
-            },
+            href: format!("{prefix}{raw}index.html{suffix}"),
         };
     }
     let is_markdown = path.len() > 3 && path[path.len() - 3..].eq_ignore_ascii_case(".md");

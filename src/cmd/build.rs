@@ -1,8 +1,7 @@
 //! `opsbook build`: load the handbook, stop on content errors, build the site.
 
 use super::{
-    dir_or_current, local_today, parse_today, print_diagnostics, stderr_is_terminal, thousands,
-    Outcome,
+    dir_or_current, local_today, print_diagnostics, stderr_is_terminal, thousands, Outcome,
 };
 use jiff::civil::Date;
 use opsbook::{Handbook, LoadOptions};
@@ -17,7 +16,7 @@ pub struct Args {
     #[arg(short = 'd', long = "dest-dir", value_name = "OUT")]
     pub out: Option<PathBuf>,
     /// The date review states are computed against (YYYY-MM-DD; default: today).
-    #[arg(long, value_parser = parse_today, value_name = "DATE")]
+    #[arg(long, value_parser = opsbook::freshness::parse_date, value_name = "DATE")]
     pub today: Option<Date>,
     /// Include documents marked `draft: true`.
     #[arg(long)]

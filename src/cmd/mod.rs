@@ -77,11 +77,6 @@ pub fn init_logging(quiet: bool, verbose: u8) {
         .init();
 }
 
-/// Parses `--today`.
-pub fn parse_today(s: &str) -> Result<Date, String> {
-    opsbook::freshness::parse_date(s)
-}
-
 /// Today's date in the local time zone, read once per run.
 pub fn local_today() -> Date {
     jiff::Zoned::now().date()

@@ -57,11 +57,6 @@ impl Facts {
         let docs = &handbook.documents;
         let reviews: Vec<Review> = docs.par_iter().map(|d| handbook.review(d, today)).collect();
         let states = reviews.iter().map(|r| r.state.as_str()).collect();
-        let by_rel: HashMap<&str, usize> = docs
-            .iter()
-            .enumerate()
-            .map(|(i, d)| (d.rel.as_str(), i))
-            .collect();
         let links_to: Vec<Vec<usize>> = docs
             .par_iter()
             .enumerate()
@@ -71,14 +66,14 @@ impl Facts {
                     .links
                     .iter()
                     .filter_map(|l| match &l.target {
-                        Target::Document { path, .. } => by_rel.get(path.as_str()).copied(),
+                        Target::Document { path, .. } => handbook.position(path),
                         Target::Folder { path, .. } => {
                             let index = if path.is_empty() {
                                 "index.md".to_string()
                             } else {
                                 format!("{path}/index.md")
                             };
-                            by_rel.get(index.as_str()).copied()
+                            handbook.position(&index)
                         }
                         _ => None,
                     })

@@ -9,19 +9,33 @@ use crate::config::Config;
 use crate::diagnostics::{self, Diagnostic};
 use crate::doc_types::DocTypes;
 use crate::files;
+use crate::followups::{self, FollowUp};
 use crate::freshness::{self, Review};
 use crate::front_matter::{self, FrontMatter};
+use crate::graph::{self, Graph, Unpublished};
 use crate::markdown::{self, Rendered};
 use crate::owners::Owners;
+use crate::taxonomy::{self, OwnerDirectory, TagEntry};
 use anyhow::Result;
 use jiff::civil::Date;
 use rayon::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
 /// Output paths that opsbook generates itself; no document or asset may take them.
-pub const RESERVED_OUTPUTS: &[&str] = &["404.html", "sitemap.xml", "catalog.json"];
+pub const RESERVED_OUTPUTS: &[&str] = &[
+    "404.html",
+    "sitemap.xml",
+    "catalog.json",
+    "print.html",
+    "health.html",
+    "owners/index.html",
+    "tags/index.html",
+];
+/// The folders of the owner pages and the tag pages.
+pub const OWNERS_DIR: &str = "owners";
+pub const TAGS_DIR: &str = "tags";
 /// The folder of the site that holds the theme's and the build's own files.
 pub const ASSET_DIR: &str = "_opsbook";
 
@@ -77,6 +91,15 @@ pub struct Handbook {
     /// Sorted by `rel`.
     pub documents: Vec<Document>,
     pub assets: Vec<Asset>,
+    /// Markdown files with no page in this build (drafts, unreadable files), by `rel`.
+    pub unpublished: BTreeMap<String, Unpublished>,
+    /// Who links to whom, and which decision supersedes which.
+    pub graph: Graph,
+    /// Open checklist items with an owner or a due date, in path then line order.
+    pub followups: Vec<FollowUp>,
+    pub owner_directory: OwnerDirectory,
+    /// Sorted by slug.
+    pub tags: Vec<TagEntry>,
     /// Every problem found while loading, sorted by path and line.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -110,19 +133,55 @@ impl Handbook {
             src_prefix: &src_prefix,
             drafts: options.drafts,
         };
-        let loaded: Vec<(Option<Document>, Vec<Diagnostic>)> = markdown_files
+        let loaded: Vec<(Loaded, Vec<Diagnostic>)> = markdown_files
             .par_iter()
             .map(|(path, rel)| load_document(path, rel, &ctx))
             .collect();
         let mut documents = Vec::with_capacity(loaded.len());
-        for (doc, diags) in loaded {
-            documents.extend(doc);
+        let mut unpublished = BTreeMap::new();
+        for ((loaded, diags), (_, rel)) in loaded.into_iter().zip(&markdown_files) {
+            match loaded {
+                Loaded::Document(doc) => documents.push(*doc),
+                Loaded::Draft => {
+                    unpublished.insert(rel.clone(), Unpublished::Draft);
+                }
+                Loaded::Invalid => {
+                    unpublished.insert(rel.clone(), Unpublished::Invalid);
+                }
+            }
             diagnostics.extend(diags);
         }
         // The walk sorts each folder's entries, which is not the order of the paths as
         // strings (`a/b.md` is walked before `a.md`); lookups and reports want the latter.
         documents.sort_by(|a, b| a.rel.cmp(&b.rel));
-        diagnostics.extend(output_collisions(&documents, &assets, &src_prefix));
+        let followups = followups::collect(&documents);
+        for f in &followups {
+            if let Some(bad) = &f.bad_due {
+                diagnostics.push(
+                    Diagnostic::warning("invalid-due-date", &documents[f.doc].source, f.line)
+                        .message(format!("`due {bad}` is not a date"))
+                        .help("write the due date as YYYY-MM-DD"),
+                );
+            }
+        }
+        let owner_directory = OwnerDirectory::new(&documents, &followups, owners.as_ref());
+        let tags = taxonomy::tags(&documents);
+        let tag_slugs: HashSet<&str> = tags.iter().map(|t| t.slug.as_str()).collect();
+        let generated = |path: &str| is_generated(path, &owner_directory, &tag_slugs);
+        diagnostics.extend(output_collisions(
+            &documents,
+            &assets,
+            &src_prefix,
+            &generated,
+        ));
+        let (graph, link_diagnostics) = graph::compute(&graph::Inputs {
+            documents: &documents,
+            assets: &assets,
+            unpublished: &unpublished,
+            generated: &generated,
+            broken_links: config.checks.broken_links,
+        });
+        diagnostics.extend(link_diagnostics);
         diagnostics::sort(&mut diagnostics);
         Ok(Handbook {
             root: root.to_path_buf(),
@@ -131,6 +190,11 @@ impl Handbook {
             owners,
             documents,
             assets,
+            unpublished,
+            graph,
+            followups,
+            owner_directory,
+            tags,
             diagnostics,
         })
     }
@@ -175,6 +239,27 @@ impl Handbook {
     pub fn document(&self, rel: &str) -> Option<&Document> {
         self.position(rel).map(|i| &self.documents[i])
     }
+}
+
+/// Whether opsbook writes the site path `path` itself (`print.html`, `owners/platform.html`).
+fn is_generated(path: &str, owners: &OwnerDirectory, tag_slugs: &HashSet<&str>) -> bool {
+    if RESERVED_OUTPUTS.contains(&path) || path.split('/').next() == Some(ASSET_DIR) {
+        return true;
+    }
+    let page = |dir: &str| {
+        path.strip_prefix(dir)
+            .and_then(|p| p.strip_prefix('/'))
+            .and_then(|p| p.strip_suffix(".html"))
+    };
+    page(OWNERS_DIR).is_some_and(|slug| owners.by_slug(slug).is_some())
+        || page(TAGS_DIR).is_some_and(|slug| tag_slugs.contains(slug))
+}
+
+/// What became of one Markdown file.
+enum Loaded {
+    Document(Box<Document>),
+    Draft,
+    Invalid,
 }
 
 struct LoadContext<'a> {
@@ -257,13 +342,8 @@ fn invalid(source: &str, line: usize) -> Diagnostic {
     Diagnostic::error("invalid-document", source, line)
 }
 
-/// Reads, parses and renders one document. Returns `None` for drafts left out and for
-/// documents that cannot be used, with the reasons as diagnostics.
-fn load_document(
-    path: &Path,
-    rel: &str,
-    ctx: &LoadContext<'_>,
-) -> (Option<Document>, Vec<Diagnostic>) {
+/// Reads, parses and renders one document, with the reasons it cannot be used as diagnostics.
+fn load_document(path: &Path, rel: &str, ctx: &LoadContext<'_>) -> (Loaded, Vec<Diagnostic>) {
     let source = format!("{}/{rel}", ctx.src_prefix);
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
@@ -271,7 +351,7 @@ fn load_document(
             let d = Diagnostic::error("unreadable", &source, 0)
                 .message(format!("could not read: {e}"))
                 .help("check the file's permissions");
-            return (None, vec![d]);
+            return (Loaded::Invalid, vec![d]);
         }
     };
     let text = match decode_text(&bytes) {
@@ -280,30 +360,30 @@ fn load_document(
             let d = invalid(&source, line)
                 .message(format!("the file is not valid UTF-8 (byte {offset})"))
                 .help("save the file with UTF-8 encoding");
-            return (None, vec![d]);
+            return (Loaded::Invalid, vec![d]);
         }
     };
     if text.trim().is_empty() {
         let d = invalid(&source, 1)
             .message("the file is empty")
             .help("add front matter with a `title:`, or delete the file");
-        return (None, vec![d]);
+        return (Loaded::Invalid, vec![d]);
     }
     let split = match front_matter::split(&text) {
         Ok(s) => s,
-        Err(p) => return (None, vec![problem(&source, p)]),
+        Err(p) => return (Loaded::Invalid, vec![problem(&source, p)]),
     };
     let meta = match front_matter::parse(&split) {
         Ok(m) => m,
         Err(problems) => {
             return (
-                None,
+                Loaded::Invalid,
                 problems.into_iter().map(|p| problem(&source, p)).collect(),
             );
         }
     };
     if meta.draft && !ctx.drafts {
-        return (None, Vec::new());
+        return (Loaded::Draft, Vec::new());
     }
     let mut diagnostics = Vec::new();
     let doc_type = match &meta.doc_type {
@@ -316,7 +396,7 @@ fn load_document(
                     "use one of {}, or declare it with a [types.{t}] table in book.toml",
                     known.join(", ")
                 ));
-            return (None, vec![d]);
+            return (Loaded::Invalid, vec![d]);
         }
         None => ctx.types.infer(rel).to_string(),
     };
@@ -340,7 +420,7 @@ fn load_document(
                 .message("the document has no title")
                 .help("add `title:` to the front matter, or start the document with a `# Heading`"),
         );
-        return (None, diagnostics);
+        return (Loaded::Invalid, diagnostics);
     };
     let url = format!("{}.html", &rel[..rel.len() - 3]);
     let doc = Document {
@@ -352,7 +432,7 @@ fn load_document(
         meta,
         rendered,
     };
-    (Some(doc), diagnostics)
+    (Loaded::Document(Box::new(doc)), diagnostics)
 }
 
 fn problem(source: &str, p: front_matter::Problem) -> Diagnostic {
@@ -384,6 +464,7 @@ fn output_collisions(
     documents: &[Document],
     assets: &[Asset],
     src_prefix: &str,
+    generated: &dyn Fn(&str) -> bool,
 ) -> Vec<Diagnostic> {
     let mut by_output: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for d in documents {
@@ -400,8 +481,7 @@ fn output_collisions(
     }
     let mut diagnostics = Vec::new();
     for (output, sources) in &by_output {
-        let reserved = RESERVED_OUTPUTS.contains(&output.as_str())
-            || output.split('/').next() == Some(ASSET_DIR);
+        let reserved = generated(output);
         if sources.len() > 1 {
             for s in sources {
                 diagnostics.push(

@@ -9,8 +9,10 @@ pub mod config;
 pub mod diagnostics;
 pub mod doc_types;
 pub mod files;
+pub mod followups;
 pub mod freshness;
 pub mod front_matter;
+pub mod graph;
 pub mod handbook;
 pub mod highlight;
 pub mod links;
@@ -19,6 +21,7 @@ pub mod owners;
 pub mod scaffold;
 pub mod site;
 pub mod slug;
+pub mod taxonomy;
 
 pub use handbook::{Handbook, LoadOptions};
 pub use site::{build, BuildOptions, BuildReport};

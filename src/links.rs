@@ -134,6 +134,22 @@ pub fn root_prefix(rel: &str) -> String {
     "../".repeat(rel.matches('/').count())
 }
 
+/// The URL of `to` (relative to the site root) from a page in the folder `from_dir`:
+/// `relative_url("a/b", "a/c/x.html")` is `../c/x.html`.
+pub fn relative_url(from_dir: &str, to: &str) -> String {
+    let from: Vec<&str> = from_dir.split('/').filter(|p| !p.is_empty()).collect();
+    let to_parts: Vec<&str> = to.split('/').collect();
+    let (to_dirs, file) = to_parts.split_at(to_parts.len() - 1);
+    let common = from.iter().zip(to_dirs).take_while(|(a, b)| a == b).count();
+    let mut url = "../".repeat(from.len() - common);
+    for dir in &to_dirs[common..] {
+        url.push_str(dir);
+        url.push('/');
+    }
+    url.push_str(file[0]);
+    url
+}
+
 /// The scheme of an absolute URL, lowercased, ignoring the whitespace and control characters
 /// browsers ignore (`java\tscript:`). `None` for relative URLs.
 fn scheme_of(dest: &str) -> Option<String> {
@@ -186,6 +202,15 @@ mod tests {
             path: path.to_string(),
             anchor: anchor.map(str::to_string),
         }
+    }
+
+    #[test]
+    fn relative_urls() {
+        assert_eq!(relative_url("", "a/b.html"), "a/b.html");
+        assert_eq!(relative_url("a", "a/b.html"), "b.html");
+        assert_eq!(relative_url("a/b", "a/c/x.html"), "../c/x.html");
+        assert_eq!(relative_url("a/b", "index.html"), "../../index.html");
+        assert_eq!(relative_url("a", "ab/x.html"), "../ab/x.html");
     }
 
     #[test]

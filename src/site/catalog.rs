@@ -49,11 +49,11 @@ pub fn catalog_json(handbook: &Handbook, facts: &Facts) -> String {
                 done: d.rendered.tasks_done(),
                 total: d.rendered.tasks.len(),
             },
-            links_to: facts.links_to[i]
+            links_to: handbook.graph.links_to[i]
                 .iter()
                 .map(|&j| docs[j].source.as_str())
                 .collect(),
-            linked_from: facts.linked_from[i]
+            linked_from: handbook.graph.linked_from[i]
                 .iter()
                 .map(|&j| docs[j].source.as_str())
                 .collect(),

@@ -11,7 +11,7 @@ pub mod theme;
 
 use crate::freshness::{Review, ReviewState};
 use crate::handbook::{Document, Handbook, ASSET_DIR};
-use crate::links::{root_prefix, Target};
+use crate::links::root_prefix;
 use anyhow::{Context, Result};
 use jiff::civil::Date;
 use nav::{Nav, NavItem, PageRef, Section};
@@ -46,54 +46,17 @@ pub struct BuildReport {
 pub struct Facts {
     pub reviews: Vec<Review>,
     pub states: Vec<&'static str>,
-    /// For each document, the documents it links to (indices, sorted, no duplicates).
-    pub links_to: Vec<Vec<usize>>,
-    /// For each document, the documents that link to it.
-    pub linked_from: Vec<Vec<usize>>,
 }
 
 impl Facts {
     pub fn new(handbook: &Handbook, today: Date) -> Facts {
-        let docs = &handbook.documents;
-        let reviews: Vec<Review> = docs.par_iter().map(|d| handbook.review(d, today)).collect();
-        let states = reviews.iter().map(|r| r.state.as_str()).collect();
-        let links_to: Vec<Vec<usize>> = docs
+        let reviews: Vec<Review> = handbook
+            .documents
             .par_iter()
-            .enumerate()
-            .map(|(i, d)| {
-                let targets: BTreeSet<usize> = d
-                    .rendered
-                    .links
-                    .iter()
-                    .filter_map(|l| match &l.target {
-                        Target::Document { path, .. } => handbook.position(path),
-                        Target::Folder { path, .. } => {
-                            let index = if path.is_empty() {
-                                "index.md".to_string()
-                            } else {
-                                format!("{path}/index.md")
-                            };
-                            handbook.position(&index)
-                        }
-                        _ => None,
-                    })
-                    .filter(|&j| j != i)
-                    .collect();
-                targets.into_iter().collect()
-            })
+            .map(|d| handbook.review(d, today))
             .collect();
-        let mut linked_from = vec![Vec::new(); docs.len()];
-        for (i, targets) in links_to.iter().enumerate() {
-            for &j in targets {
-                linked_from[j].push(i);
-            }
-        }
-        Facts {
-            reviews,
-            states,
-            links_to,
-            linked_from,
-        }
+        let states = reviews.iter().map(|r| r.state.as_str()).collect();
+        Facts { reviews, states }
     }
 }
 
@@ -591,7 +554,7 @@ impl<'a> Site<'a> {
         let doc = &self.handbook.documents[i];
         let review = &self.facts.reviews[i];
         let owners_file = self.handbook.owners.as_ref();
-        let mut linked_from: Vec<RowCtx<'a>> = self.facts.linked_from[i]
+        let mut linked_from: Vec<RowCtx<'a>> = self.handbook.graph.linked_from[i]
             .iter()
             .map(|&j| self.row(j))
             .collect();

@@ -7,6 +7,7 @@
 
 use crate::doc_types::{humanize, DocTypes};
 use crate::handbook::Document;
+use crate::links::relative_url;
 use serde::Serialize;
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -382,34 +383,9 @@ fn window(len: usize, position: Option<usize>) -> (usize, usize) {
     (start, start + max)
 }
 
-/// The URL of `to` (relative to the site root) from a page in the folder `from_dir`:
-/// `relative_url("a/b", "a/c/x.html")` is `../c/x.html`.
-pub fn relative_url(from_dir: &str, to: &str) -> String {
-    let from: Vec<&str> = from_dir.split('/').filter(|p| !p.is_empty()).collect();
-    let to_parts: Vec<&str> = to.split('/').collect();
-    let (to_dirs, file) = to_parts.split_at(to_parts.len() - 1);
-    let common = from.iter().zip(to_dirs).take_while(|(a, b)| a == b).count();
-    let mut url = "../".repeat(from.len() - common);
-    for dir in &to_dirs[common..] {
-        url.push_str(dir);
-        url.push('/');
-    }
-    url.push_str(file[0]);
-    url
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn relative_urls() {
-        assert_eq!(relative_url("", "a/b.html"), "a/b.html");
-        assert_eq!(relative_url("a", "a/b.html"), "b.html");
-        assert_eq!(relative_url("a/b", "a/c/x.html"), "../c/x.html");
-        assert_eq!(relative_url("a/b", "index.html"), "../../index.html");
-        assert_eq!(relative_url("a", "ab/x.html"), "../ab/x.html");
-    }
 
     #[test]
     fn window_is_bounded_and_holds_current() {

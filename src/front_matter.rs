@@ -117,6 +117,8 @@ pub struct FrontMatter {
     pub superseded_by: Option<String>,
     pub severity: Option<String>,
     pub started: Option<Date>,
+    /// When a decision was taken or an RFC was written.
+    pub date: Option<Date>,
     pub service: Option<String>,
     pub summary: Option<String>,
     /// The line (of the `.md` file) of each top-level key, for findings that point at a key.
@@ -214,6 +216,7 @@ pub fn parse(split: &Split<'_>) -> Result<FrontMatter, Vec<Problem>> {
             "superseded_by" => fm.superseded_by = field.text(value),
             "severity" => fm.severity = field.text(value),
             "started" => fm.started = field.date(value),
+            "date" => fm.date = field.date(value),
             "service" => fm.service = field.text(value),
             "summary" | "description" => fm.summary = field.text(value),
             // Other keys are the author's own; they are kept in the file and ignored here.

@@ -203,6 +203,8 @@ struct Lookup<'a> {
     folders: HashSet<&'a str>,
     unpublished: &'a BTreeMap<String, Unpublished>,
     generated: &'a (dyn Fn(&str) -> bool + Sync),
+    /// Each document's heading anchors, built the first time a link asks for one.
+    anchors: Vec<OnceLock<HashSet<&'a str>>>,
     /// Lowercased paths and file names of everything that exists, for "did you mean" hints;
     /// built on the first broken link only.
     similar: OnceLock<Similar<'a>>,
@@ -230,6 +232,7 @@ impl<'a> Lookup<'a> {
             folders,
             unpublished: inputs.unpublished,
             generated: inputs.generated,
+            anchors: inputs.documents.iter().map(|_| OnceLock::new()).collect(),
             similar: OnceLock::new(),
         }
     }
@@ -335,7 +338,8 @@ impl<'a> Lookup<'a> {
                 .chain(&d.rendered.headings)
                 .map(|h| h.id.as_str())
         };
-        if BUILTIN_ANCHORS.contains(&anchor) || ids().any(|id| id == anchor) {
+        let known = self.anchors[doc].get_or_init(|| ids().collect());
+        if BUILTIN_ANCHORS.contains(&anchor) || known.contains(anchor) {
             return Ok(());
         }
         let wanted = crate::slug::heading_slug(anchor);

@@ -7,14 +7,17 @@
 pub mod catalog;
 pub mod nav;
 pub mod output;
+mod pages;
+mod print;
 pub mod theme;
 
-use crate::freshness::{Review, ReviewState};
+use crate::freshness::Review;
 use crate::handbook::{Document, Handbook, ASSET_DIR};
 use crate::links::root_prefix;
 use anyhow::{Context, Result};
 use jiff::civil::Date;
 use nav::{Nav, NavItem, PageRef, Section};
+use pages::{FollowUpCtx, HealthCtx, LogCtx, OwnerPageCtx, OwnerRowCtx, TagPageCtx, TagRowCtx};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
@@ -46,6 +49,10 @@ pub struct BuildReport {
 pub struct Facts {
     pub reviews: Vec<Review>,
     pub states: Vec<&'static str>,
+    /// For each document, its open follow-ups and how many of them are overdue.
+    pub followups: Vec<(usize, usize)>,
+    /// For each document, the index of its first follow-up in the handbook's list.
+    pub followup_start: Vec<usize>,
 }
 
 impl Facts {
@@ -56,7 +63,19 @@ impl Facts {
             .map(|d| handbook.review(d, today))
             .collect();
         let states = reviews.iter().map(|r| r.state.as_str()).collect();
-        Facts { reviews, states }
+        let mut followups = vec![(0, 0); handbook.documents.len()];
+        let mut followup_start = vec![handbook.followups.len(); handbook.documents.len()];
+        for (k, f) in handbook.followups.iter().enumerate().rev() {
+            followups[f.doc].0 += 1;
+            followups[f.doc].1 += usize::from(f.is_overdue(today));
+            followup_start[f.doc] = k;
+        }
+        Facts {
+            reviews,
+            states,
+            followups,
+            followup_start,
+        }
     }
 }
 
@@ -101,6 +120,8 @@ pub fn build(handbook: &Handbook, options: &BuildOptions) -> Result<BuildReport>
             dirs.insert(dir);
         }
     }
+    dirs.insert(crate::handbook::OWNERS_DIR);
+    dirs.insert(crate::handbook::TAGS_DIR);
     for dir in &dirs {
         crate::files::create_dir_all(&staging.dir.join(dir))?;
     }
@@ -139,6 +160,15 @@ pub fn build(handbook: &Handbook, options: &BuildOptions) -> Result<BuildReport>
         Ok(())
     })?;
 
+    site.extras()
+        .par_iter()
+        .try_for_each(|extra| -> Result<()> {
+            let (url, html) = site.render_extra(*extra)?;
+            crate::files::write(&staging.dir.join(url), html.as_bytes())?;
+            Ok(())
+        })?;
+    log::info!("rendered the generated pages in {:.2?}", started.elapsed());
+
     let not_found = site.render_404()?;
     crate::files::write(&staging.dir.join("404.html"), not_found.as_bytes())?;
     for (name, bytes) in site.generated_assets() {
@@ -174,6 +204,7 @@ struct Site<'a> {
     nav: &'a Nav,
     theme: &'a Theme,
     site: SiteCtx<'a>,
+    today: Date,
     nav_js: String,
     syntax_css: String,
 }
@@ -184,6 +215,7 @@ struct SiteCtx<'a> {
     description: Option<&'a str>,
     language: &'a str,
     today: String,
+    due_soon_days: i64,
     site_url: Option<String>,
     /// Appended to asset URLs so browsers fetch a changed file.
     version: String,
@@ -207,6 +239,13 @@ struct OwnerCtx<'a> {
     handle: &'a str,
     name: Option<&'a str>,
     contact: Option<&'a str>,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct TagLink<'a> {
+    name: &'a str,
+    url: String,
 }
 
 #[derive(Serialize)]
@@ -233,7 +272,7 @@ struct DocCtx<'a> {
     type_label: &'a str,
     owners: Vec<OwnerCtx<'a>>,
     status: Option<&'a str>,
-    tags: &'a [String],
+    tags: Vec<TagLink<'a>>,
     summary: Option<&'a str>,
     service: Option<&'a str>,
     severity: Option<&'a str>,
@@ -247,12 +286,18 @@ struct DocCtx<'a> {
     days_overdue: Option<i64>,
     checklist: Option<ChecklistCtx>,
     linked_from: Vec<RowCtx<'a>>,
+    supersedes: Option<Crumb<'a>>,
+    superseded_by: Option<Crumb<'a>>,
+    followups_open: usize,
+    overdue_followups: Vec<FollowUpCtx<'a>>,
 }
 
 /// A document as a row of a list or table.
 #[derive(Serialize)]
 struct RowCtx<'a> {
     title: &'a str,
+    /// The title without a leading ID the log shows in its own column (`INC-…: `).
+    short_title: &'a str,
     url: &'a str,
     type_label: &'a str,
     owners: &'a [String],
@@ -263,6 +308,16 @@ struct RowCtx<'a> {
     next_review: Option<String>,
     days_overdue: Option<i64>,
     checklist: Option<ChecklistCtx>,
+    /// A decision's number or an incident's ID, from the file name.
+    id: Option<String>,
+    date: Option<String>,
+    severity: Option<&'a str>,
+    started: Option<String>,
+    service: Option<&'a str>,
+    followups_open: usize,
+    followups_overdue: usize,
+    superseded_by: Option<Crumb<'a>>,
+    owner_links: Vec<pages::OwnerLink<'a>>,
 }
 
 #[derive(Serialize)]
@@ -278,20 +333,7 @@ struct SectionCtx<'a> {
     sections: Vec<SubsectionCtx<'a>>,
     total: usize,
     checklist: Option<ChecklistCtx>,
-}
-
-#[derive(Serialize, Default)]
-struct HealthCtx<'a> {
-    documents: usize,
-    ok: usize,
-    stale: usize,
-    due_soon: usize,
-    never_reviewed: usize,
-    exempt: usize,
-    missing_owner: usize,
-    checklist: Option<ChecklistCtx>,
-    stale_documents: Vec<RowCtx<'a>>,
-    due_soon_documents: Vec<RowCtx<'a>>,
+    log: Option<LogCtx<'a>>,
 }
 
 #[derive(Serialize)]
@@ -308,11 +350,39 @@ struct PageCtx<'a> {
     doc: Option<DocCtx<'a>>,
     section: Option<SectionCtx<'a>>,
     health: Option<HealthCtx<'a>>,
+    owner: Option<OwnerPageCtx<'a>>,
+    owner_index: Option<Vec<OwnerRowCtx<'a>>>,
+    tag: Option<TagPageCtx<'a>>,
+    tag_index: Option<Vec<TagRowCtx<'a>>>,
+    print: Option<Vec<print::PrintPart<'a>>>,
     edit_url: Option<String>,
 }
 
-/// The most stale documents the home page lists by name.
-const HEALTH_LIST_LIMIT: usize = 10;
+impl<'a> PageCtx<'a> {
+    /// A page that is not a document: only a title and breadcrumbs to begin with.
+    fn generated(kind: &'static str, title: &'a str, breadcrumbs: Vec<Crumb<'a>>) -> Self {
+        PageCtx {
+            kind,
+            url: "",
+            title,
+            title_id: None,
+            content: "",
+            toc: Vec::new(),
+            breadcrumbs,
+            prev: None,
+            next: None,
+            doc: None,
+            section: None,
+            health: None,
+            owner: None,
+            owner_index: None,
+            tag: None,
+            tag_index: None,
+            print: None,
+            edit_url: None,
+        }
+    }
+}
 
 impl<'a> Site<'a> {
     fn new(
@@ -344,9 +414,11 @@ impl<'a> Site<'a> {
                 description: config.book.description.as_deref(),
                 language: &config.book.language,
                 today: today.to_string(),
+                due_soon_days: config.checks.due_soon_days,
                 site_url: config.site_url(),
                 version: format!("{:08x}", hash.0 as u32),
             },
+            today,
             nav_js,
             syntax_css,
         }
@@ -371,8 +443,23 @@ impl<'a> Site<'a> {
     fn row(&self, i: usize) -> RowCtx<'a> {
         let doc = &self.handbook.documents[i];
         let review = &self.facts.reviews[i];
+        let (followups_open, followups_overdue) = self.facts.followups[i];
+        let stem = doc.rel.rsplit('/').next().unwrap_or(&doc.rel);
+        let stem = &stem[..stem.len() - 3];
+        let id = match doc.doc_type.as_str() {
+            "decision" => pages::decision_number(&doc.rel).map(|(_, _, n)| n),
+            "incident" if stem.to_ascii_uppercase().starts_with("INC-") => Some(stem.to_string()),
+            _ => None,
+        };
+        let short_title = id
+            .as_deref()
+            .and_then(|id| doc.title.strip_prefix(id))
+            .map(|rest| rest.trim_start_matches([':', ' ', '—', '-']))
+            .filter(|rest| !rest.is_empty())
+            .unwrap_or(&doc.title);
         RowCtx {
             title: &doc.title,
+            short_title,
             url: &doc.url,
             type_label: self.type_label(doc),
             owners: &doc.meta.owners,
@@ -383,6 +470,15 @@ impl<'a> Site<'a> {
             next_review: review.next_review.map(|d| d.to_string()),
             days_overdue: review.days_overdue,
             checklist: ChecklistCtx::new(doc.rendered.tasks_done(), doc.rendered.tasks.len()),
+            id,
+            date: doc.meta.date.map(|d| d.to_string()),
+            severity: doc.meta.severity.as_deref(),
+            started: doc.meta.started.map(|d| d.to_string()),
+            service: doc.meta.service.as_deref(),
+            followups_open,
+            followups_overdue,
+            superseded_by: self.handbook.graph.successor[i].map(|j| self.doc_crumb(j)),
+            owner_links: doc.meta.owners.iter().map(|h| self.owner_link(h)).collect(),
         }
     }
 
@@ -402,13 +498,15 @@ impl<'a> Site<'a> {
                     url: &s.url,
                 }
             }
-            PageRef::Doc(i) => {
-                let d = &self.handbook.documents[i];
-                Crumb {
-                    title: &d.title,
-                    url: &d.url,
-                }
-            }
+            PageRef::Doc(i) => self.doc_crumb(i),
+        }
+    }
+
+    fn doc_crumb(&self, i: usize) -> Crumb<'a> {
+        let d = &self.handbook.documents[i];
+        Crumb {
+            title: &d.title,
+            url: &d.url,
         }
     }
 
@@ -478,21 +576,20 @@ impl<'a> Site<'a> {
             })
             .unwrap_or_default();
         let mut ctx = PageCtx {
-            kind: "document",
             url,
-            title: doc.map_or("", |d| d.title.as_str()),
             title_id: doc
                 .and_then(|d| d.rendered.title_heading.as_ref())
                 .map(|h| h.id.as_str()),
             content: doc.map_or("", |d| d.rendered.html.as_str()),
             toc,
-            breadcrumbs,
             prev: prev.map(|p| self.crumb(p, sections)),
             next: next.map(|p| self.crumb(p, sections)),
-            doc: None,
-            section: None,
-            health: None,
             edit_url: self.edit_url(doc),
+            ..PageCtx::generated(
+                "document",
+                doc.map_or("", |d| d.title.as_str()),
+                breadcrumbs,
+            )
         };
         let template = match page {
             PageRef::Doc(i) => {
@@ -514,7 +611,7 @@ impl<'a> Site<'a> {
                 }
                 if dir.is_empty() {
                     ctx.kind = "home";
-                    ctx.health = Some(self.health());
+                    ctx.health = Some(self.health(false));
                     "home.html"
                 } else {
                     ctx.kind = "section";
@@ -526,22 +623,29 @@ impl<'a> Site<'a> {
         Ok((url, html))
     }
 
-    fn render_404(&self) -> Result<String> {
-        let ctx = PageCtx {
-            kind: "404",
-            url: "404.html",
-            title: "Page not found",
-            title_id: None,
-            content: "",
-            toc: Vec::new(),
-            breadcrumbs: Vec::new(),
-            prev: None,
-            next: None,
-            doc: None,
-            section: None,
-            health: None,
-            edit_url: None,
+    fn render_extra(&self, extra: pages::Extra<'a>) -> Result<(String, String)> {
+        let (url, mut page) = self.extra_page(extra);
+        page.url = &url;
+        let template = match page.kind {
+            "owners" => "owners.html",
+            "owner" => "owner.html",
+            "tags" => "tags.html",
+            "tag" => "tag.html",
+            "health" => "health.html",
+            _ => "print.html",
         };
+        let nav = self.nav.inline(
+            &self.handbook.documents,
+            PageRef::Section(""),
+            &self.facts.states,
+        );
+        let html = self.render(template, &self.context(&url, &page, &nav))?;
+        Ok((url, html))
+    }
+
+    fn render_404(&self) -> Result<String> {
+        let mut ctx = PageCtx::generated("404", "Page not found", Vec::new());
+        ctx.url = "404.html";
         let nav = self.nav.inline(
             &self.handbook.documents,
             PageRef::Section(""),
@@ -554,6 +658,7 @@ impl<'a> Site<'a> {
         let doc = &self.handbook.documents[i];
         let review = &self.facts.reviews[i];
         let owners_file = self.handbook.owners.as_ref();
+        let graph = &self.handbook.graph;
         let mut linked_from: Vec<RowCtx<'a>> = self.handbook.graph.linked_from[i]
             .iter()
             .map(|&j| self.row(j))
@@ -578,11 +683,20 @@ impl<'a> Site<'a> {
                         handle: h,
                         name: entry.and_then(|e| e.name.as_deref()),
                         contact: entry.and_then(|e| e.contact.as_deref()),
+                        url: self.owner_link(h).url,
                     }
                 })
                 .collect(),
             status: doc.meta.status.as_deref(),
-            tags: &doc.meta.tags,
+            tags: doc
+                .meta
+                .tags
+                .iter()
+                .map(|t| TagLink {
+                    name: t,
+                    url: pages::tag_url(&crate::taxonomy::tag_slug(t)),
+                })
+                .collect(),
             summary: doc.meta.summary.as_deref(),
             service: doc.meta.service.as_deref(),
             severity: doc.meta.severity.as_deref(),
@@ -596,14 +710,31 @@ impl<'a> Site<'a> {
             days_overdue: review.days_overdue,
             checklist: ChecklistCtx::new(doc.rendered.tasks_done(), doc.rendered.tasks.len()),
             linked_from,
+            supersedes: graph.supersedes[i].map(|j| self.doc_crumb(j)),
+            superseded_by: graph.successor[i].map(|j| self.doc_crumb(j)),
+            followups_open: self.facts.followups[i].0,
+            overdue_followups: self
+                .handbook
+                .followups
+                .iter()
+                .enumerate()
+                .skip(self.facts.followup_start[i])
+                .take_while(|(_, f)| f.doc == i)
+                .filter(|(_, f)| f.is_overdue(self.today))
+                .map(|(k, _)| self.followup(k))
+                .collect(),
         }
     }
 
     fn section_ctx(&self, s: &'a Section) -> SectionCtx<'a> {
         let docs = &self.handbook.documents;
-        let (done, total) = section_tasks(s, docs);
+        let (done, total, _, _) = self.section_rollup(s);
+        let log = self.log(s);
+        // The log lists the type's documents; the folder's other documents are listed after.
+        let own = |&&i: &&usize| log.as_ref().is_none_or(|l| docs[i].doc_type != l.kind);
         SectionCtx {
-            documents: s.docs.iter().map(|&i| self.row(i)).collect(),
+            documents: s.docs.iter().filter(own).map(|&i| self.row(i)).collect(),
+            log,
             sections: s
                 .sections
                 .iter()
@@ -617,73 +748,6 @@ impl<'a> Site<'a> {
             checklist: ChecklistCtx::new(done, total),
         }
     }
-
-    fn health(&self) -> HealthCtx<'a> {
-        let docs = &self.handbook.documents;
-        let mut h = HealthCtx {
-            documents: docs.len(),
-            ..HealthCtx::default()
-        };
-        let mut stale = Vec::new();
-        let mut due_soon = Vec::new();
-        for (i, review) in self.facts.reviews.iter().enumerate() {
-            match review.state {
-                ReviewState::Ok => h.ok += 1,
-                ReviewState::Stale => {
-                    h.stale += 1;
-                    stale.push(i);
-                }
-                ReviewState::DueSoon => {
-                    h.due_soon += 1;
-                    due_soon.push(i);
-                }
-                ReviewState::NeverReviewed => {
-                    h.never_reviewed += 1;
-                    stale.push(i);
-                }
-                ReviewState::Exempt => h.exempt += 1,
-            }
-            if docs[i].meta.owners.is_empty() {
-                h.missing_owner += 1;
-            }
-        }
-        let overdue =
-            |i: &usize| std::cmp::Reverse(self.facts.reviews[*i].days_overdue.unwrap_or(i64::MAX));
-        stale.sort_by_key(overdue);
-        due_soon
-            .sort_by_key(|i| std::cmp::Reverse(self.facts.reviews[*i].days_overdue.unwrap_or(0)));
-        h.stale_documents = stale
-            .into_iter()
-            .take(HEALTH_LIST_LIMIT)
-            .map(|i| self.row(i))
-            .collect();
-        h.due_soon_documents = due_soon
-            .into_iter()
-            .take(HEALTH_LIST_LIMIT)
-            .map(|i| self.row(i))
-            .collect();
-        let done = docs.iter().map(|d| d.rendered.tasks_done()).sum();
-        let total = docs.iter().map(|d| d.rendered.tasks.len()).sum();
-        h.checklist = ChecklistCtx::new(done, total);
-        h
-    }
-}
-
-fn section_tasks(s: &Section, docs: &[Document]) -> (usize, usize) {
-    let own = s
-        .docs
-        .iter()
-        .chain(s.index_doc.iter())
-        .fold((0, 0), |(d, t), &i| {
-            (
-                d + docs[i].rendered.tasks_done(),
-                t + docs[i].rendered.tasks.len(),
-            )
-        });
-    s.sections.iter().fold(own, |(d, t), sub| {
-        let (sd, st) = section_tasks(sub, docs);
-        (d + sd, t + st)
-    })
 }
 
 /// JSON that is safe inside a `<script>` element and a `.js` file: `<`, `>` and `&` escaped,

@@ -110,6 +110,14 @@ impl Nav {
                 section.docs.push(i);
             }
         }
+        // A type's folder has its page (the type's log) even when its documents live elsewhere.
+        for t in types.all() {
+            if let Some(folder) = &t.folder {
+                if documents.iter().any(|d| d.doc_type == t.name) {
+                    ensure(&mut root, folder, types);
+                }
+            }
+        }
         sort(&mut root, documents);
         let mut positions = vec![0; documents.len()];
         fn record(s: &Section, positions: &mut [usize]) {

@@ -33,6 +33,30 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
         "404.html",
         include_str!("../../themes/default/templates/404.html"),
     ),
+    (
+        "owners.html",
+        include_str!("../../themes/default/templates/owners.html"),
+    ),
+    (
+        "owner.html",
+        include_str!("../../themes/default/templates/owner.html"),
+    ),
+    (
+        "tags.html",
+        include_str!("../../themes/default/templates/tags.html"),
+    ),
+    (
+        "tag.html",
+        include_str!("../../themes/default/templates/tag.html"),
+    ),
+    (
+        "health.html",
+        include_str!("../../themes/default/templates/health.html"),
+    ),
+    (
+        "print.html",
+        include_str!("../../themes/default/templates/print.html"),
+    ),
 ];
 
 /// The default theme's static files, by path under `static/`.

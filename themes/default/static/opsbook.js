@@ -53,6 +53,33 @@
     }
   }
 
+  // Review state against the reader's clock: the page was built on `data-today`, and a page
+  // that was fresh then may be stale now. Without script the build-time state shows.
+  var dueSoonDays = parseInt(doc.getAttribute("data-due-soon-days") || "14", 10);
+  var now = new Date();
+  var todayUtc = Date.UTC(now.getFullYear(), now.getMonth(), now.getDate());
+  function daysUntil(iso) {
+    var p = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || "");
+    return p ? Math.round((Date.UTC(+p[1], +p[2] - 1, +p[3]) - todayUtc) / 86400000) : null;
+  }
+  var labels = { "ok": "Reviewed", "due-soon": "Review due soon", "stale": "Stale" };
+  Array.prototype.forEach.call(document.querySelectorAll(".badge[data-next-review]"), function (badge) {
+    var days = daysUntil(badge.getAttribute("data-next-review"));
+    if (days === null) return;
+    var state = days < 0 ? "stale" : days <= dueSoonDays ? "due-soon" : "ok";
+    badge.className = badge.className.replace(/\bstate-[a-z-]+/, "state-" + state);
+    badge.textContent = labels[state];
+  });
+  Array.prototype.forEach.call(document.querySelectorAll("[data-review-when]"), function (el) {
+    var date = el.getAttribute("data-review-when");
+    var days = daysUntil(date);
+    if (days === null) return;
+    el.textContent = days < 0 ? "was due " + date + " (" + -days + " day" + (days === -1 ? "" : "s") + " ago)" : "next " + date;
+  });
+
+  var printButton = document.querySelector(".print-button");
+  if (printButton) printButton.addEventListener("click", function () { window.print(); });
+
   function contains(node, url) {
     if (node.u === url) return true;
     return (node.c || []).some(function (c) { return contains(c, url); });

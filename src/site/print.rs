@@ -1,0 +1,240 @@
+//! `print.html`: the whole handbook on one page, in navigation order.
+//!
+//! Each page's already rendered HTML is reused (no second Markdown pass): its `id`s get a
+//! per-page prefix so they stay unique, links between pages become links inside the print
+//! page, and relative image and file URLs are made relative to the site root, where the print
+//! page lives. The HTML comes from our own Markdown pass or the sanitizer, both of which
+//! escape `"` in text, so the attributes can be found by plain string search.
+
+use super::nav::PageRef;
+use super::Site;
+use crate::links::normalize;
+use percent_encoding::percent_decode_str;
+use serde::Serialize;
+use std::collections::HashSet;
+
+/// One page of the print view.
+#[derive(Serialize)]
+pub struct PrintPart<'a> {
+    /// The anchor of the page inside the print view.
+    pub id: String,
+    pub title: &'a str,
+    pub type_label: &'a str,
+    /// 1 for the top-level sections, deeper for nested ones and documents.
+    pub depth: usize,
+    pub is_section: bool,
+    pub html: String,
+}
+
+/// The anchor of a page in the print view: `runbooks/db.html` → `runbooks/db`.
+pub fn page_id(url: &str) -> String {
+    let stem = url.strip_suffix(".html").unwrap_or(url);
+    let mut id = String::with_capacity(stem.len() + 2);
+    id.push_str("p:");
+    for c in stem.chars() {
+        id.push(if c.is_whitespace() { '-' } else { c });
+    }
+    id
+}
+
+/// Rewrites the HTML of the page at `url` (a site path) for the print view. `pages` holds the
+/// site paths of every page in the print view.
+pub fn rewrite(html: &str, url: &str, pages: &HashSet<&str>) -> String {
+    let pid = page_id(url);
+    let dir = url.rsplit_once('/').map_or("", |(d, _)| d);
+    let mut out = String::with_capacity(html.len() + html.len() / 8);
+    // One pass over every `="`: each is looked at once, so the work is linear in the HTML.
+    let mut copied = 0;
+    let mut search = 0;
+    while let Some(p) = html[search..].find("=\"") {
+        let eq = search + p;
+        let value_start = eq + 2;
+        let Some(len) = html[value_start..].find('"') else {
+            break;
+        };
+        search = value_start + len;
+        let before = &html[..eq];
+        let attr = ["id", "href", "src"].into_iter().find(|a| {
+            before.ends_with(a)
+                && before.as_bytes()[..eq - a.len()]
+                    .last()
+                    .is_some_and(u8::is_ascii_whitespace)
+        });
+        let Some(attr) = attr else { continue };
+        let value = &html[value_start..value_start + len];
+        out.push_str(&html[copied..value_start]);
+        match attr {
+            "id" => {
+                out.push_str(&escape(&pid));
+                out.push_str("--");
+                out.push_str(value);
+            }
+            "href" => out.push_str(&rewrite_href(value, &pid, dir, pages)),
+            _ => out.push_str(&rewrite_src(value, dir)),
+        }
+        copied = value_start + len;
+    }
+    out.push_str(&html[copied..]);
+    out
+}
+
+fn is_absolute(value: &str) -> bool {
+    value.starts_with("//")
+        || value.starts_with('/')
+        || value
+            .split_once(':')
+            .is_some_and(|(scheme, _)| !scheme.is_empty() && !scheme.contains(['/', '?', '#']))
+}
+
+fn rewrite_href(value: &str, pid: &str, dir: &str, pages: &HashSet<&str>) -> String {
+    if let Some(fragment) = value.strip_prefix('#') {
+        return if fragment.is_empty() {
+            format!("#{}", escape(pid))
+        } else {
+            format!("#{}--{fragment}", escape(pid))
+        };
+    }
+    if value.is_empty() || is_absolute(value) {
+        return value.to_string();
+    }
+    let (before, fragment) = match value.split_once('#') {
+        Some((b, f)) => (b, Some(f)),
+        None => (value, None),
+    };
+    let (path, query) = match before.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (before, None),
+    };
+    let Some(target) = normalize(dir, path) else {
+        return value.to_string();
+    };
+    let decoded = percent_decode_str(&target.replace("&amp;", "&"))
+        .decode_utf8_lossy()
+        .into_owned();
+    let page = if target.is_empty() || path.ends_with('/') {
+        let index = if target.is_empty() {
+            "index.html".to_string()
+        } else {
+            format!("{decoded}/index.html")
+        };
+        pages.get(index.as_str()).copied()
+    } else {
+        pages.get(decoded.as_str()).copied()
+    };
+    match page {
+        Some(page) => {
+            let id = escape(&page_id(page));
+            match fragment {
+                Some(f) if !f.is_empty() => format!("#{id}--{f}"),
+                _ => format!("#{id}"),
+            }
+        }
+        None => {
+            let mut href = target;
+            if let Some(q) = query {
+                href.push('?');
+                href.push_str(q);
+            }
+            if let Some(f) = fragment {
+                href.push('#');
+                href.push_str(f);
+            }
+            href
+        }
+    }
+}
+
+fn rewrite_src(value: &str, dir: &str) -> String {
+    if value.is_empty() || is_absolute(value) {
+        return value.to_string();
+    }
+    normalize(dir, value).unwrap_or_else(|| value.to_string())
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('"', "&quot;")
+}
+
+impl<'a> Site<'a> {
+    /// Every page of the handbook in reading order, rewritten for the print view.
+    pub(super) fn print_parts(&self) -> Vec<PrintPart<'a>> {
+        let docs = &self.handbook.documents;
+        let sections = self.nav.sections_by_dir();
+        let order = self.nav.reading_order();
+        let mut pages: HashSet<&str> = HashSet::with_capacity(order.len());
+        for page in &order {
+            match page {
+                PageRef::Section(dir) => pages.insert(sections[dir].url.as_str()),
+                PageRef::Doc(i) => pages.insert(docs[*i].url.as_str()),
+            };
+        }
+        use rayon::prelude::*;
+        order
+            .par_iter()
+            .map(|page| match *page {
+                PageRef::Section(dir) => {
+                    let s = sections[dir];
+                    let index = s.index_doc.map(|i| &docs[i]);
+                    PrintPart {
+                        id: page_id(&s.url),
+                        title: if dir.is_empty() {
+                            self.site.title
+                        } else {
+                            index.map_or(s.title.as_str(), |d| d.title.as_str())
+                        },
+                        type_label: "Section",
+                        depth: if dir.is_empty() {
+                            0
+                        } else {
+                            dir.matches('/').count() + 1
+                        },
+                        is_section: true,
+                        html: index.map_or_else(String::new, |d| {
+                            rewrite(&d.rendered.html, &s.url, &pages)
+                        }),
+                    }
+                }
+                PageRef::Doc(i) => {
+                    let d = &docs[i];
+                    PrintPart {
+                        id: page_id(&d.url),
+                        title: &d.title,
+                        type_label: self.type_label(d),
+                        depth: d.rel.matches('/').count() + 1,
+                        is_section: false,
+                        html: rewrite(&d.rendered.html, &d.url, &pages),
+                    }
+                }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_between_pages_stay_inside_the_print_page() {
+        let pages: HashSet<&str> = ["runbooks/db.html", "runbooks/index.html", "index.html"]
+            .into_iter()
+            .collect();
+        let html = r##"<h2 id="steps">Steps<a class="anchor" href="#steps">#</a></h2><p><a href="db.html#failover">f</a> <a href="./">s</a> <a href="../index.html">h</a> <a href="https://x.example/a.html">x</a> <img src="img/a.png" alt="a"> <a href="../sops/x.pdf?v=1#p2">pdf</a> <span data-id="keep">k</span></p>"##;
+        let out = rewrite(html, "runbooks/queue.html", &pages);
+        assert_eq!(
+            out,
+            r##"<h2 id="p:runbooks/queue--steps">Steps<a class="anchor" href="#p:runbooks/queue--steps">#</a></h2><p><a href="#p:runbooks/db--failover">f</a> <a href="#p:runbooks/index">s</a> <a href="#p:index">h</a> <a href="https://x.example/a.html">x</a> <img src="runbooks/img/a.png" alt="a"> <a href="sops/x.pdf?v=1#p2">pdf</a> <span data-id="keep">k</span></p>"##
+        );
+    }
+
+    #[test]
+    fn encoded_names_are_found() {
+        let pages: HashSet<&str> = ["a/café menu.html"].into_iter().collect();
+        let out = rewrite(
+            r#"<a href="caf%C3%A9%20menu.html">m</a>"#,
+            "a/x.html",
+            &pages,
+        );
+        assert_eq!(out, r##"<a href="#p:a/café-menu">m</a>"##);
+    }
+}

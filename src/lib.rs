@@ -8,6 +8,7 @@
 pub mod config;
 pub mod diagnostics;
 pub mod doc_types;
+pub mod edit;
 pub mod files;
 pub mod followups;
 pub mod freshness;

@@ -4,6 +4,7 @@
 mod build;
 mod clean;
 mod init;
+mod review;
 
 use clap::{Parser, Subcommand};
 use jiff::civil::Date;
@@ -31,6 +32,8 @@ pub enum Command {
     Init(init::Args),
     /// Build the handbook into a static site.
     Build(build::Args),
+    /// Mark documents reviewed: set `last_reviewed` (and `reviewed_by`), changing nothing else.
+    Review(review::Args),
     /// Remove the build output.
     Clean(clean::Args),
 }
@@ -59,6 +62,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Init(args) => init::run(args),
         Command::Build(args) => build::run(args, cli.quiet),
+        Command::Review(args) => review::run(args, cli.quiet),
         Command::Clean(args) => clean::run(args),
     }
 }

@@ -18,6 +18,7 @@ pub mod handbook;
 pub mod highlight;
 pub mod links;
 pub mod markdown;
+pub mod new_doc;
 pub mod owners;
 pub mod scaffold;
 pub mod site;

@@ -4,6 +4,7 @@
 mod build;
 mod clean;
 mod init;
+mod new;
 mod review;
 
 use clap::{Parser, Subcommand};
@@ -32,6 +33,8 @@ pub enum Command {
     Init(init::Args),
     /// Build the handbook into a static site.
     Build(build::Args),
+    /// Create a new document from its type's template, named by the type's convention.
+    New(new::Args),
     /// Mark documents reviewed: set `last_reviewed` (and `reviewed_by`), changing nothing else.
     Review(review::Args),
     /// Remove the build output.
@@ -62,6 +65,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Init(args) => init::run(args),
         Command::Build(args) => build::run(args, cli.quiet),
+        Command::New(args) => new::run(args, cli.quiet),
         Command::Review(args) => review::run(args, cli.quiet),
         Command::Clean(args) => clean::run(args),
     }

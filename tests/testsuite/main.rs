@@ -16,6 +16,7 @@ mod failed_build;
 mod highlight;
 mod links;
 mod navigation;
+mod new;
 mod review;
 mod sample;
 mod tasks;

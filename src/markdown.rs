@@ -79,6 +79,9 @@ pub struct Input<'a> {
     /// The front-matter title; a leading `# Heading` equal to it (or any leading `# Heading`
     /// when there is none) is the page title rather than body text.
     pub title: Option<&'a str>,
+    /// Produce the HTML. Without it the pass still collects headings, links, tasks and text
+    /// (what `check` needs) and skips highlighting, sanitizing and HTML writing.
+    pub html: bool,
 }
 
 fn options() -> Options {
@@ -218,12 +221,14 @@ pub fn render(input: Input<'_>) -> Rendered {
             }
             Event::End(TagEnd::CodeBlock) => {
                 let (lang, text, line) = code.take().unwrap_or_default();
-                out.push(Event::Html(CowStr::from(code_block(
-                    &lang,
-                    &text,
-                    line,
-                    &mut r.notes,
-                ))));
+                if input.html {
+                    out.push(Event::Html(CowStr::from(code_block(
+                        &lang,
+                        &text,
+                        line,
+                        &mut r.notes,
+                    ))));
+                }
                 r.text.push_str(&text);
                 r.text.push('\n');
             }
@@ -312,9 +317,11 @@ pub fn render(input: Input<'_>) -> Rendered {
         task.text = task.text.trim().to_string();
     }
 
-    let mut html = String::with_capacity(input.body.len() * 3 / 2);
-    pulldown_cmark::html::push_html(&mut html, out.into_iter());
-    r.html = if has_raw_html { sanitize(&html) } else { html };
+    if input.html {
+        let mut html = String::with_capacity(input.body.len() * 3 / 2);
+        pulldown_cmark::html::push_html(&mut html, out.into_iter());
+        r.html = if has_raw_html { sanitize(&html) } else { html };
+    }
     r
 }
 
@@ -441,6 +448,7 @@ mod tests {
             body_line: 1,
             rel: "runbooks/a.md",
             title: Some("A"),
+            html: true,
         })
     }
 
@@ -460,6 +468,7 @@ mod tests {
             body_line: 1,
             rel: "a.md",
             title: None,
+            html: true,
         });
         assert_eq!(r.title_heading.as_ref().unwrap().text, "Database failover");
         assert!(!r.html.contains("<h1"));
@@ -468,6 +477,7 @@ mod tests {
             body_line: 1,
             rel: "a.md",
             title: Some("Title"),
+            html: true,
         });
         assert!(r.title_heading.is_none());
         assert!(r.html.contains("<h1"));
@@ -541,6 +551,7 @@ mod tests {
             body_line: 7,
             rel: "a.md",
             title: None,
+            html: true,
         });
         assert_eq!(r.tasks[0].line, 9);
     }

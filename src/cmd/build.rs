@@ -30,6 +30,7 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<Outcome> {
         &dir,
         &LoadOptions {
             drafts: args.drafts,
+            skip_html: false,
         },
     )?;
     log::info!(

@@ -232,8 +232,14 @@ fn warning_policy_builds_and_warns() {
 #[test]
 fn links_to_drafts_are_fine_when_drafts_are_built() {
     let book = TestBook::fixture("links/broken");
-    let handbook =
-        opsbook::Handbook::load(book.root(), &opsbook::LoadOptions { drafts: true }).unwrap();
+    let handbook = opsbook::Handbook::load(
+        book.root(),
+        &opsbook::LoadOptions {
+            drafts: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     assert!(!broken(&handbook).contains(&(13, 8, "broken-link")));
     assert_eq!(broken(&handbook).len(), 11);
 }

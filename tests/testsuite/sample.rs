@@ -46,3 +46,29 @@ fn sample_handbook_builds_without_errors() {
         assert!(states.contains(&state), "no {state} document in the sample");
     }
 }
+
+#[test]
+fn loading_without_html_sees_the_same_links_tasks_and_problems() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let full = opsbook::Handbook::load(root, &opsbook::LoadOptions::default()).unwrap();
+    let lean = opsbook::Handbook::load(
+        root,
+        &opsbook::LoadOptions {
+            skip_html: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(full.documents.len(), lean.documents.len());
+    for (a, b) in full.documents.iter().zip(&lean.documents) {
+        assert!(!a.rendered.html.is_empty(), "{}", a.source);
+        assert!(b.rendered.html.is_empty(), "{}", b.source);
+        assert_eq!(a.rendered.links, b.rendered.links, "{}", a.source);
+        assert_eq!(a.rendered.tasks, b.rendered.tasks, "{}", a.source);
+        assert_eq!(a.rendered.headings, b.rendered.headings, "{}", a.source);
+        assert_eq!(a.rendered.text, b.rendered.text, "{}", a.source);
+    }
+    assert_eq!(full.graph.links_to, lean.graph.links_to);
+    assert_eq!(full.followups, lean.followups);
+    assert_eq!(full.diagnostics, lean.diagnostics);
+}

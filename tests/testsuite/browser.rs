@@ -128,3 +128,30 @@ fn injected_markup_does_not_run() {
     let dom = dump_dom(&browser, &book.out().join("evil.html"));
     assert!(dom.contains("&lt;img src=x onerror="), "{dom}");
 }
+
+#[test]
+fn review_badge_follows_the_readers_clock() {
+    let Some(browser) = chromium() else { return };
+    let book = TestBook::new();
+    book.file(
+        "content/runbooks/old.md",
+        "---\ntitle: Old runbook\nowner: \"@ops\"\nlast_reviewed: 2000-01-01\nreview_every: 90d\n---\n\nText.\n",
+    );
+    // Built as if on 2000-01-15, the page was fresh then.
+    let handbook = book.load();
+    let mut options = book.options();
+    options.today = "2000-01-15".parse().unwrap();
+    opsbook::build(&handbook, &options).unwrap();
+    let html = book.main_of("runbooks/old.html");
+    assert!(
+        html.contains("state-ok\" data-next-review=\"2000-03-31\">Reviewed<"),
+        "{html}"
+    );
+    // Read today, the same page says it is stale.
+    let dom = dump_dom(&browser, &book.out().join("runbooks/old.html"));
+    assert!(
+        dom.contains("state-stale\" data-next-review=\"2000-03-31\">Stale<"),
+        "{dom}"
+    );
+    assert!(dom.contains("was due 2000-03-31 ("), "{dom}");
+}

@@ -13,6 +13,7 @@ mod determinism;
 mod drafts;
 mod escaping;
 mod failed_build;
+mod generated;
 mod highlight;
 mod links;
 mod navigation;

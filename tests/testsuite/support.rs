@@ -185,3 +185,58 @@ pub fn assert_same_tree(a: &BTreeMap<String, Vec<u8>>, b: &BTreeMap<String, Vec<
         assert!(bytes == &b[name], "{name} differs");
     }
 }
+
+/// The text of an HTML fragment: tags dropped, the common entities decoded, whitespace
+/// collapsed.
+pub fn text_of(html: &str) -> String {
+    let mut text = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                text.push(' ');
+            }
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let text = text
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The body rows of the first table whose opening tag contains `marker`, as cell texts.
+pub fn table_rows(html: &str, marker: &str) -> Vec<Vec<String>> {
+    let start = html
+        .match_indices("<table")
+        .map(|(i, _)| i)
+        .find(|&i| html[i..].split('>').next().unwrap_or("").contains(marker))
+        .unwrap_or_else(|| panic!("no table with {marker:?} in {html}"));
+    let table = &html[start..start + html[start..].find("</table>").unwrap()];
+    let body = &table[table.find("<tbody>").unwrap()..];
+    body.split("<tr")
+        .skip(1)
+        .map(|row| {
+            row.split("<td")
+                .skip(1)
+                .map(|cell| text_of(&format!("<td{}", cell.split("</td>").next().unwrap())))
+                .collect()
+        })
+        .collect()
+}
+
+/// The part of a page from the element with `id` up to `end` (the element's tag included).
+pub fn section_of(html: &str, id: &str, end: &str) -> String {
+    let at = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id}"));
+    let start = html[..at].rfind('<').unwrap_or(at);
+    let rest = &html[start..];
+    rest[..rest.find(end).unwrap_or(rest.len())].to_string()
+}

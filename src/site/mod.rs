@@ -167,6 +167,7 @@ pub fn build(handbook: &Handbook, options: &BuildOptions) -> Result<BuildReport>
             crate::files::write(&staging.dir.join(url), html.as_bytes())?;
             Ok(())
         })?;
+    site.write_print(&staging.dir.join("print.html"))?;
     log::info!("rendered the generated pages in {:.2?}", started.elapsed());
 
     let not_found = site.render_404()?;
@@ -354,7 +355,6 @@ struct PageCtx<'a> {
     owner_index: Option<Vec<OwnerRowCtx<'a>>>,
     tag: Option<TagPageCtx<'a>>,
     tag_index: Option<Vec<TagRowCtx<'a>>>,
-    print: Option<Vec<print::PrintPart<'a>>>,
     edit_url: Option<String>,
 }
 
@@ -378,7 +378,6 @@ impl<'a> PageCtx<'a> {
             owner_index: None,
             tag: None,
             tag_index: None,
-            print: None,
             edit_url: None,
         }
     }
@@ -631,8 +630,7 @@ impl<'a> Site<'a> {
             "owner" => "owner.html",
             "tags" => "tags.html",
             "tag" => "tag.html",
-            "health" => "health.html",
-            _ => "print.html",
+            _ => "health.html",
         };
         let nav = self.nav.inline(
             &self.handbook.documents,

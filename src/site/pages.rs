@@ -135,7 +135,6 @@ pub enum Extra<'a> {
     TagsIndex,
     Tag(&'a TagEntry),
     Health,
-    Print,
 }
 
 pub fn owner_url(slug: &str) -> String {
@@ -182,7 +181,6 @@ impl<'a> Site<'a> {
         extras.push(Extra::TagsIndex);
         extras.extend(h.tags.iter().map(Extra::Tag));
         extras.push(Extra::Health);
-        extras.push(Extra::Print);
         extras
     }
 
@@ -604,11 +602,6 @@ impl<'a> Site<'a> {
                 let mut page = PageCtx::generated("health", "Handbook health", vec![home]);
                 page.health = Some(self.health(true));
                 ("health.html".to_string(), page)
-            }
-            Extra::Print => {
-                let mut page = PageCtx::generated("print", self.site.title, Vec::new());
-                page.print = Some(self.print_parts());
-                ("print.html".to_string(), page)
             }
         }
     }

@@ -6,12 +6,17 @@
 //! page lives. The HTML comes from our own Markdown pass or the sanitizer, both of which
 //! escape `"` in text, so the attributes can be found by plain string search.
 
-use super::nav::PageRef;
+use super::nav::{PageRef, Section};
 use super::Site;
 use crate::links::normalize;
+use anyhow::{Context, Result};
 use percent_encoding::percent_decode_str;
+use rayon::prelude::*;
 use serde::Serialize;
+use std::collections::HashMap;
 use std::collections::HashSet;
+use std::io::Write;
+use std::path::Path;
 
 /// One page of the print view.
 #[derive(Serialize)]
@@ -155,9 +160,17 @@ fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('"', "&quot;")
 }
 
+/// Where the print template wants the pages.
+pub const PARTS_MARKER: &str = "<!-- opsbook:print-parts -->";
+
+/// Pages rendered at once: the print view of a large handbook is streamed to disk in chunks
+/// instead of held in memory whole.
+const CHUNK: usize = 256;
+
 impl<'a> Site<'a> {
-    /// Every page of the handbook in reading order, rewritten for the print view.
-    pub(super) fn print_parts(&self) -> Vec<PrintPart<'a>> {
+    /// Writes `print.html`: the frame from the `print.html` template, and every page in reading
+    /// order rendered with `print-part.html` where the frame has [`PARTS_MARKER`].
+    pub(super) fn write_print(&self, path: &Path) -> Result<()> {
         let docs = &self.handbook.documents;
         let sections = self.nav.sections_by_dir();
         let order = self.nav.reading_order();
@@ -168,45 +181,85 @@ impl<'a> Site<'a> {
                 PageRef::Doc(i) => pages.insert(docs[*i].url.as_str()),
             };
         }
-        use rayon::prelude::*;
-        order
-            .par_iter()
-            .map(|page| match *page {
-                PageRef::Section(dir) => {
-                    let s = sections[dir];
-                    let index = s.index_doc.map(|i| &docs[i]);
-                    PrintPart {
-                        id: page_id(&s.url),
-                        title: if dir.is_empty() {
-                            self.site.title
-                        } else {
-                            index.map_or(s.title.as_str(), |d| d.title.as_str())
-                        },
-                        type_label: "Section",
-                        depth: if dir.is_empty() {
-                            0
-                        } else {
-                            dir.matches('/').count() + 1
-                        },
-                        is_section: true,
-                        html: index.map_or_else(String::new, |d| {
-                            rewrite(&d.rendered.html, &s.url, &pages)
-                        }),
-                    }
+        let mut frame = super::PageCtx::generated("print", self.site.title, Vec::new());
+        frame.url = "print.html";
+        let nav = self
+            .nav
+            .inline(docs, PageRef::Section(""), &self.facts.states);
+        let html = self.render("print.html", &self.context("print.html", &frame, &nav))?;
+        let Some((head, tail)) = html.split_once(PARTS_MARKER) else {
+            anyhow::bail!(
+                "template print.html: it must contain `{PARTS_MARKER}` where the pages go"
+            );
+        };
+        let file = std::fs::File::create(path)
+            .with_context(|| format!("could not write {}", path.display()))?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+        let write_err =
+            |e: std::io::Error| anyhow::anyhow!("could not write {}: {e}", path.display());
+        out.write_all(head.as_bytes()).map_err(write_err)?;
+        for chunk in order.chunks(CHUNK) {
+            let rendered: Vec<String> = chunk
+                .par_iter()
+                .map(|&page| {
+                    let part = self.print_part(page, &sections, &pages);
+                    let mut ctx = tera::Context::new();
+                    ctx.insert("site", &self.site);
+                    ctx.insert("root", "");
+                    ctx.insert("part", &part);
+                    self.render("print-part.html", &ctx)
+                })
+                .collect::<Result<_>>()?;
+            for part in rendered {
+                out.write_all(part.as_bytes()).map_err(write_err)?;
+            }
+        }
+        out.write_all(tail.as_bytes()).map_err(write_err)?;
+        out.flush().map_err(write_err)?;
+        Ok(())
+    }
+
+    fn print_part(
+        &self,
+        page: PageRef<'_>,
+        sections: &HashMap<&str, &'a Section>,
+        pages: &HashSet<&str>,
+    ) -> PrintPart<'a> {
+        let docs = &self.handbook.documents;
+        match page {
+            PageRef::Section(dir) => {
+                let s = sections[dir];
+                let index = s.index_doc.map(|i| &docs[i]);
+                PrintPart {
+                    id: page_id(&s.url),
+                    title: if dir.is_empty() {
+                        self.site.title
+                    } else {
+                        index.map_or(s.title.as_str(), |d| d.title.as_str())
+                    },
+                    type_label: "Section",
+                    depth: if dir.is_empty() {
+                        0
+                    } else {
+                        dir.matches('/').count() + 1
+                    },
+                    is_section: true,
+                    html: index
+                        .map_or_else(String::new, |d| rewrite(&d.rendered.html, &s.url, pages)),
                 }
-                PageRef::Doc(i) => {
-                    let d = &docs[i];
-                    PrintPart {
-                        id: page_id(&d.url),
-                        title: &d.title,
-                        type_label: self.type_label(d),
-                        depth: d.rel.matches('/').count() + 1,
-                        is_section: false,
-                        html: rewrite(&d.rendered.html, &d.url, &pages),
-                    }
+            }
+            PageRef::Doc(i) => {
+                let d = &docs[i];
+                PrintPart {
+                    id: page_id(&d.url),
+                    title: &d.title,
+                    type_label: self.type_label(d),
+                    depth: d.rel.matches('/').count() + 1,
+                    is_section: false,
+                    html: rewrite(&d.rendered.html, &d.url, pages),
                 }
-            })
-            .collect()
+            }
+        }
     }
 }
 

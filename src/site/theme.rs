@@ -57,6 +57,10 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
         "print.html",
         include_str!("../../themes/default/templates/print.html"),
     ),
+    (
+        "print-part.html",
+        include_str!("../../themes/default/templates/print-part.html"),
+    ),
 ];
 
 /// The default theme's static files, by path under `static/`.

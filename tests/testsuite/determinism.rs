@@ -56,3 +56,21 @@ fn only_today_changes_the_date_dependent_parts() {
     let catalog: serde_json::Value = serde_json::from_slice(&after["catalog.json"]).unwrap();
     assert_eq!(catalog[3]["state"], "stale", "triage was due 2026-11-28");
 }
+
+#[test]
+fn generated_pages_are_byte_identical_on_rebuild() {
+    // Owners, tags, logs, the health report and the print view are built in parallel.
+    let book = TestBook::fixture("generated/handbook");
+    book.build();
+    let first = snapshot_tree(&book.out());
+    for page in [
+        "owners/platform.html",
+        "tags/on-call.html",
+        "health.html",
+        "print.html",
+    ] {
+        assert!(first.contains_key(page), "{page} was not built");
+    }
+    book.build();
+    assert_same_tree(&first, &snapshot_tree(&book.out()));
+}

@@ -341,3 +341,23 @@ fn print_view_holds_every_page_with_links_inside_it() {
         "a relative link escaped the print page"
     );
 }
+
+#[test]
+fn a_print_template_without_the_parts_marker_is_a_clear_error() {
+    let book = TestBook::fixture("generated/handbook");
+    book.file(
+        "book.toml",
+        "[book]\ntitle = \"G\"\n[build]\ntheme = \"mytheme\"\n",
+    )
+    .file(
+        "mytheme/templates/print.html",
+        "{% extends \"base.html\" %}{% block main %}nothing here{% endblock main %}",
+    );
+    let (code, stderr) = book.cli_build();
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("print.html: it must contain `<!-- opsbook:print-parts -->`"),
+        "{stderr}"
+    );
+    assert!(!book.out().exists());
+}

@@ -45,6 +45,33 @@ fn sample_handbook_builds_without_errors() {
     for state in ["ok", "stale", "due-soon", "never-reviewed", "exempt"] {
         assert!(states.contains(&state), "no {state} document in the sample");
     }
+    // The sample exercises the cross-linking features: links between documents, a supersede
+    // pair, overdue follow-ups, a document without owner, tags.
+    assert!(
+        handbook
+            .graph
+            .linked_from
+            .iter()
+            .filter(|l| !l.is_empty())
+            .count()
+            >= 20
+    );
+    assert!(handbook.graph.successor.iter().any(Option::is_some));
+    let today = TODAY.parse().unwrap();
+    assert!(handbook.followups.iter().any(|f| f.is_overdue(today)));
+    assert!(handbook.documents.iter().any(|d| d.meta.owners.is_empty()));
+    assert!(handbook.tags.len() >= 10);
+    for page in [
+        "decisions/index.html",
+        "incidents/index.html",
+        "owners/index.html",
+        "owners/platform.html",
+        "tags/index.html",
+        "health.html",
+        "print.html",
+    ] {
+        assert!(out.path().join("book").join(page).is_file(), "{page}");
+    }
 }
 
 #[test]

@@ -5,6 +5,7 @@
 //! its site with [`site::build`]. The `opsbook` binary is a thin layer over this API.
 //! ARCHITECTURE.md describes the layers and which may use which.
 
+pub mod check;
 pub mod config;
 pub mod diagnostics;
 pub mod doc_types;
@@ -13,6 +14,7 @@ pub mod files;
 pub mod followups;
 pub mod freshness;
 pub mod front_matter;
+pub mod git;
 pub mod graph;
 pub mod handbook;
 pub mod highlight;

@@ -22,6 +22,7 @@ pub mod links;
 pub mod markdown;
 pub mod new_doc;
 pub mod owners;
+pub mod report;
 pub mod scaffold;
 pub mod site;
 pub mod slug;

@@ -2,6 +2,7 @@
 //! beyond options and printing.
 
 mod build;
+mod check;
 mod clean;
 mod init;
 mod new;
@@ -33,6 +34,8 @@ pub enum Command {
     Init(init::Args),
     /// Build the handbook into a static site.
     Build(build::Args),
+    /// Report stale reviews, missing owners, broken links and overdue follow-ups.
+    Check(check::Args),
     /// Create a new document from its type's template, named by the type's convention.
     New(new::Args),
     /// Mark documents reviewed: set `last_reviewed` (and `reviewed_by`), changing nothing else.
@@ -65,6 +68,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Init(args) => init::run(args),
         Command::Build(args) => build::run(args, cli.quiet),
+        Command::Check(args) => check::run(args, cli.quiet),
         Command::New(args) => new::run(args, cli.quiet),
         Command::Review(args) => review::run(args, cli.quiet),
         Command::Clean(args) => clean::run(args),

@@ -7,6 +7,7 @@ mod assets;
 mod bad_input;
 mod browser;
 mod catalog;
+mod check;
 mod cli;
 mod config;
 mod determinism;

@@ -453,11 +453,6 @@ fn from_diagnostic(d: &Diagnostic, doc: Option<&Document>) -> Finding {
     } else {
         (d.kind, d.severity)
     };
-    let message = if d.kind == "invalid-owners" {
-        format!("owners.yml: {}", d.message)
-    } else {
-        d.message.clone()
-    };
     Finding {
         kind,
         severity,
@@ -465,7 +460,7 @@ fn from_diagnostic(d: &Diagnostic, doc: Option<&Document>) -> Finding {
         line: d.line.max(1),
         title: doc.map(|d| d.title.clone()),
         owners: doc.map(|d| d.meta.owners.clone()).unwrap_or_default(),
-        message,
+        message: d.message.clone(),
         due: None,
         days_overdue: None,
         help: d.help.clone(),

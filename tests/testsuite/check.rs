@@ -736,3 +736,29 @@ fn markdown_report_stays_under_one_mebibyte_for_a_huge_handbook() {
         .count();
     assert_eq!(rows + more, 10_000);
 }
+
+#[test]
+fn a_broken_owners_yml_is_an_invalid_document_and_the_rest_is_checked() {
+    let book = TestBook::new();
+    book.file("owners.yml", "\"@platform\":\n  name: [unclosed\n")
+        .file(
+            "content/a.md",
+            "---\ntitle: A\nowner: \"@platform\"\nlast_reviewed: 2020-01-01\n---\n",
+        );
+    let out = run(&book, &["--format", "json"]);
+    assert_eq!(out.code, 1);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let kinds: Vec<(&str, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["path"].as_str().unwrap(), f["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("content/a.md", "stale"),
+            ("owners.yml", "invalid-document")
+        ]
+    );
+}

@@ -1031,18 +1031,21 @@ fn plan(pages: usize, seed: u64) -> Handbook {
             continue;
         }
         let mut rng = Rng::new(derive(docs[i].seed, 7));
+        // Both sides of a pair name each other, as a careful author writes them: the successor
+        // is a later decision that does not supersede another one yet.
         let later = (i + 1)..(i + 25).min(de);
         let target = if later.is_empty() {
             None
         } else {
-            Some(later.start + rng.below(later.len()))
+            let start = rng.below(later.len());
+            (0..later.len())
+                .map(|k| later.start + (start + k) % later.len())
+                .find(|&j| docs[j].supersedes.is_none())
         };
         match target {
             Some(j) => {
                 docs[i].superseded_by = Some(j);
-                if docs[j].supersedes.is_none() {
-                    docs[j].supersedes = Some(i);
-                }
+                docs[j].supersedes = Some(i);
             }
             None => docs[i].status = Some("deprecated"),
         }

@@ -1,0 +1,358 @@
+//! The dev server behind `opsbook serve`: build, serve, watch, rebuild, reload.
+//!
+//! The site is built through the same façade as `opsbook build` (`Handbook::load`, then
+//! `site::build`) into a folder of its own in the system's temporary folder, never into
+//! `book/`: serving does not touch the published build, and the built files are exactly
+//! `build`'s (the reload script is added to HTML responses, not written to disk). A rebuild
+//! is a full rebuild; a failed one keeps the last good site served and sends its diagnostics
+//! to the open pages.
+//!
+//! Threads: a fixed pool of [`WORKERS`] answering requests, one builder, one heartbeat for
+//! the reload streams, and the watcher's own. Nothing here prints: what happens is told to
+//! the caller's [`Notice`] callback.
+
+pub mod http;
+pub mod reload;
+pub mod resolve;
+pub mod watch;
+
+use crate::diagnostics::Diagnostic;
+use crate::{BuildOptions, Handbook, LoadOptions};
+use anyhow::{Context as _, Result};
+use jiff::civil::Date;
+use reload::{Hub, Problem, Status};
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
+use watch::{Mode, Targets, Watching};
+
+/// Request workers: a fixed pool, however many connections come.
+pub const WORKERS: usize = 8;
+/// How often open reload streams are pinged (closed pages are noticed and dropped).
+const PING_EVERY: Duration = Duration::from_secs(15);
+
+/// How to serve.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub root: PathBuf,
+    pub host: IpAddr,
+    /// 0 picks a free port.
+    pub port: u16,
+    /// Use the polling watcher instead of the system's.
+    pub poll: bool,
+    /// The date review states are computed against; the local date of each rebuild when
+    /// `None`.
+    pub today: Option<Date>,
+    pub drafts: bool,
+}
+
+/// What the server tells its caller.
+#[derive(Debug)]
+pub enum Notice<'a> {
+    /// A build succeeded and is served.
+    Built {
+        pages: usize,
+        elapsed: Duration,
+        initial: bool,
+    },
+    /// Warnings of a successful build.
+    Warnings(&'a [Diagnostic]),
+    /// A build failed; the last good site stays served.
+    Failed(&'a [Diagnostic]),
+    /// The system's watcher could not start; polling instead.
+    Polling { reason: String },
+}
+
+pub type Notify = Arc<dyn Fn(Notice<'_>) + Send + Sync>;
+
+/// A running server; dropping it removes its output folder.
+pub struct Server {
+    addr: SocketAddr,
+    hub: Arc<Hub>,
+    http: Arc<tiny_http::Server>,
+    _output: tempfile::TempDir,
+}
+
+impl Server {
+    /// Builds the site once, binds the address and starts serving and watching. Fails when the
+    /// configuration cannot be read or the address cannot be bound; content problems are
+    /// reported through `notify` and served as an overlay.
+    pub fn start(options: ServeOptions, notify: Notify) -> Result<Server> {
+        // Read the configuration first: a broken book.toml is a usage problem at start.
+        crate::config::Config::load(&options.root)?;
+        let output = tempfile::Builder::new()
+            .prefix("opsbook-serve-")
+            .tempdir()
+            .context("could not create a temporary folder for the served site")?;
+        let out = output
+            .path()
+            .canonicalize()
+            .context("could not resolve the temporary folder")?
+            .join("site");
+        let epoch = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64 & 0xffff_ffff_ffff);
+        let builder = Builder {
+            options: options.clone(),
+            out: out.clone(),
+            epoch,
+            counter: AtomicU64::new(0),
+            notify: notify.clone(),
+            targets: Mutex::new(None),
+        };
+        let first = builder.build(true);
+        let hub = Arc::new(Hub::new(first));
+
+        let http =
+            tiny_http::Server::http(SocketAddr::new(options.host, options.port)).map_err(|e| {
+                anyhow::anyhow!("could not listen on {}:{}: {e}", options.host, options.port)
+            })?;
+        let addr = http
+            .server_addr()
+            .to_ip()
+            .context("the server has no IP address")?;
+        let http = Arc::new(http);
+        let mut hosts = vec![options.host.to_string().to_ascii_lowercase()];
+        if let IpAddr::V6(v6) = options.host {
+            hosts.push(format!("[{v6}]"));
+        }
+        let ctx = Arc::new(http::Context {
+            root: out.clone(),
+            port: addr.port(),
+            hosts,
+            any_ip: options.host.is_unspecified(),
+            hub: hub.clone(),
+        });
+        for k in 0..WORKERS {
+            let http = http.clone();
+            let ctx = ctx.clone();
+            std::thread::Builder::new()
+                .name(format!("opsbook-http-{k}"))
+                .spawn(move || loop {
+                    match http.recv() {
+                        Ok(request) => http::handle(request, &ctx),
+                        Err(e) => {
+                            log::debug!("accept: {e}");
+                            std::thread::sleep(Duration::from_millis(10));
+                        }
+                    }
+                })
+                .context("could not start a request worker")?;
+        }
+        {
+            let hub = hub.clone();
+            std::thread::Builder::new()
+                .name("opsbook-ping".into())
+                .spawn(move || loop {
+                    std::thread::sleep(PING_EVERY);
+                    hub.ping();
+                })
+                .context("could not start the heartbeat")?;
+        }
+
+        let (changes, bursts) = mpsc::channel();
+        let targets = builder.current_targets();
+        let mode = if options.poll {
+            Mode::Poll
+        } else {
+            Mode::Native
+        };
+        let watching = match Watching::start(&targets, mode, changes.clone()) {
+            Ok(w) => w,
+            Err(e) if mode == Mode::Native => {
+                notify(Notice::Polling {
+                    reason: e.to_string(),
+                });
+                Watching::start(&targets, Mode::Poll, changes)?
+            }
+            Err(e) => return Err(e),
+        };
+        {
+            let hub = hub.clone();
+            std::thread::Builder::new()
+                .name("opsbook-build".into())
+                .spawn(move || {
+                    let mut watching = watching;
+                    while let Some(n) = watch::next_burst(&bursts) {
+                        log::debug!("rebuilding after {n} change(s)");
+                        let status = builder.build(false);
+                        let targets = builder.current_targets();
+                        if let Err(e) = watching.set(&targets) {
+                            log::warn!("{e}");
+                        }
+                        hub.publish(status);
+                    }
+                })
+                .context("could not start the builder")?;
+        }
+        Ok(Server {
+            addr,
+            hub,
+            http,
+            _output: output,
+        })
+    }
+
+    /// The bound address (the real port when 0 was asked).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The URL to open: the bound address, or the loopback one when bound to every interface.
+    pub fn url(&self) -> String {
+        let ip = match self.addr.ip() {
+            IpAddr::V4(v4) if v4.is_unspecified() => IpAddr::from([127, 0, 0, 1]),
+            IpAddr::V6(v6) if v6.is_unspecified() => IpAddr::from(std::net::Ipv6Addr::LOCALHOST),
+            ip => ip,
+        };
+        format!("http://{}/", SocketAddr::new(ip, self.addr.port()))
+    }
+
+    /// The id of the build being served.
+    pub fn build_id(&self) -> String {
+        self.hub.status().build
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.http.unblock();
+    }
+}
+
+/// Builds the site, one build at a time, and keeps the watch targets in step with book.toml.
+struct Builder {
+    options: ServeOptions,
+    out: PathBuf,
+    epoch: u64,
+    counter: AtomicU64,
+    notify: Notify,
+    targets: Mutex<Option<Targets>>,
+}
+
+impl Builder {
+    fn current_targets(&self) -> Targets {
+        let known = self
+            .targets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        known.unwrap_or_else(|| Targets {
+            root: self.options.root.clone(),
+            folders: vec![self.options.root.join("content")],
+            output: self.out.clone(),
+        })
+    }
+
+    fn build_id(&self, n: u64) -> String {
+        format!("{:x}-{n}", self.epoch)
+    }
+
+    /// One full build. Returns the status to publish: a new build id, or the previous one
+    /// with the problems.
+    fn build(&self, initial: bool) -> Status {
+        let started = Instant::now();
+        let previous = self.build_id(self.counter.load(Ordering::SeqCst));
+        let failed = |diagnostics: Vec<Diagnostic>| {
+            (self.notify)(Notice::Failed(&diagnostics));
+            Status {
+                build: previous.clone(),
+                errors: diagnostics.iter().map(Problem::from).collect(),
+            }
+        };
+        let root = &self.options.root;
+        let handbook = match Handbook::load(
+            root,
+            &LoadOptions {
+                drafts: self.options.drafts,
+                skip_html: false,
+            },
+        ) {
+            Ok(h) => h,
+            Err(e) => return failed(vec![load_error(&e)]),
+        };
+        let mut folders = vec![handbook.content_dir()];
+        if let Some(theme) = &handbook.config.build.theme {
+            folders.push(root.join(theme));
+        }
+        *self.targets.lock().unwrap_or_else(|e| e.into_inner()) = Some(Targets {
+            root: root.clone(),
+            folders,
+            output: self.out.clone(),
+        });
+        let (errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) = handbook
+            .diagnostics
+            .iter()
+            .cloned()
+            .partition(Diagnostic::is_error);
+        if !errors.is_empty() {
+            return failed(errors);
+        }
+        if !warnings.is_empty() {
+            (self.notify)(Notice::Warnings(&warnings));
+        }
+        let today = self
+            .options
+            .today
+            .unwrap_or_else(|| jiff::Zoned::now().date());
+        match crate::site::build(
+            &handbook,
+            &BuildOptions {
+                today,
+                out: Some(self.out.clone()),
+                progress: false,
+            },
+        ) {
+            Ok(report) => {
+                let n = self.counter.fetch_add(1, Ordering::SeqCst) + 1;
+                (self.notify)(Notice::Built {
+                    pages: report.pages,
+                    elapsed: started.elapsed(),
+                    initial,
+                });
+                Status {
+                    build: self.build_id(n),
+                    errors: Vec::new(),
+                }
+            }
+            Err(e) => {
+                let theme = handbook
+                    .config
+                    .build
+                    .theme
+                    .as_ref()
+                    .map_or_else(|| "theme".to_string(), |t| t.display().to_string());
+                failed(vec![Diagnostic::error("build-failed", theme, 0)
+                    .message(chain(&e))
+                    .help(
+                        "fix the theme or the file named above; the last good site is still served",
+                    )])
+            }
+        }
+    }
+}
+
+/// A failure to load the handbook as a diagnostic (book.toml with its line when known).
+fn load_error(e: &anyhow::Error) -> Diagnostic {
+    if let Some(c) = e.downcast_ref::<crate::config::ConfigError>() {
+        return Diagnostic::error("invalid-config", c.path.clone(), c.line)
+            .column(c.column)
+            .message(c.message.clone());
+    }
+    Diagnostic::error("invalid-config", "book.toml", 0).message(chain(e))
+}
+
+fn chain(e: &anyhow::Error) -> String {
+    e.chain()
+        .map(|c| c.to_string())
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
+/// The handbook root as an absolute path, so watcher events (absolute) compare with it.
+pub fn absolute_root(root: &Path) -> Result<PathBuf> {
+    root.canonicalize()
+        .with_context(|| format!("could not find the handbook folder {}", root.display()))
+}

@@ -1,0 +1,311 @@
+//! The reload channel: Server-Sent Events to every open page, and the script the server adds
+//! to the HTML it sends.
+//!
+//! A page learns the id of the build it was served from; the channel says `hello` with the
+//! current build id when it opens, `reload` after a rebuild completed, and `error` with the
+//! diagnostics when a rebuild failed (the last good site stays served). The script reloads only
+//! when the id differs from its own, so a reconnect after a server restart reloads once, never
+//! in a loop. Streams are held here, not by a worker thread: a thousand open tabs cost no
+//! threads.
+
+use crate::diagnostics::Diagnostic;
+use serde::Serialize;
+use std::io::Write;
+use std::sync::Mutex;
+
+/// The path of the reload channel.
+pub const RELOAD_PATH: &str = "/_opsbook/reload";
+
+/// What the last rebuild gave.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Status {
+    /// The id of the build being served; unique across server restarts.
+    pub build: String,
+    /// The problems of the last rebuild when it failed (empty when it succeeded).
+    pub errors: Vec<Problem>,
+}
+
+/// One diagnostic as the overlay shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    pub severity: &'static str,
+    pub kind: &'static str,
+    pub message: String,
+    pub help: Option<String>,
+    /// The whole diagnostic as the terminal shows it.
+    pub text: String,
+}
+
+impl From<&Diagnostic> for Problem {
+    fn from(d: &Diagnostic) -> Problem {
+        Problem {
+            path: d.path.clone(),
+            line: d.line,
+            column: d.column,
+            severity: d.severity.as_str(),
+            kind: d.kind,
+            message: d.message.clone(),
+            help: d.help.clone(),
+            text: d.to_string(),
+        }
+    }
+}
+
+type Stream = Box<dyn Write + Send>;
+
+/// Every open reload channel, and the status they were last told.
+pub struct Hub {
+    inner: Mutex<Inner>,
+}
+
+struct Inner {
+    status: Status,
+    streams: Vec<Stream>,
+}
+
+/// The response head of an event stream, written by hand since the stream outlives the
+/// request's worker. No CORS header: other origins may not read it.
+pub const STREAM_HEAD: &str = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n";
+
+/// One SSE event; `data` is JSON, so it never holds a newline.
+pub fn event(name: &str, status: &Status) -> String {
+    let data = serde_json::to_string(status).unwrap_or_else(|_| "{}".into());
+    format!("event: {name}\ndata: {data}\n\n")
+}
+
+impl Hub {
+    pub fn new(status: Status) -> Hub {
+        Hub {
+            inner: Mutex::new(Inner {
+                status,
+                streams: Vec::new(),
+            }),
+        }
+    }
+
+    pub fn status(&self) -> Status {
+        self.lock().status.clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Adds a stream: writes the response head and a `hello` (plus the current `error`, if
+    /// any) under the same lock as broadcasts, so no event is lost in between.
+    pub fn subscribe(&self, mut stream: Stream) {
+        let mut inner = self.lock();
+        let mut hello = format!("{STREAM_HEAD}retry: 1000\n\n");
+        hello.push_str(&event("hello", &inner.status));
+        if !inner.status.errors.is_empty() {
+            hello.push_str(&event("error", &inner.status));
+        }
+        if stream.write_all(hello.as_bytes()).is_ok() && stream.flush().is_ok() {
+            inner.streams.push(stream);
+        }
+    }
+
+    /// The number of open streams.
+    pub fn len(&self) -> usize {
+        self.lock().streams.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// A rebuild finished: a new build is served (`errors` empty) or the last good one stays
+    /// (`errors` non-empty, build id unchanged). Tells every stream; closed ones are dropped.
+    pub fn publish(&self, status: Status) {
+        let mut inner = self.lock();
+        let name = if status.errors.is_empty() {
+            "reload"
+        } else {
+            "error"
+        };
+        let text = event(name, &status);
+        inner.status = status;
+        Self::send(&mut inner.streams, text.as_bytes());
+    }
+
+    /// A comment line, so streams of closed pages are noticed and dropped.
+    pub fn ping(&self) {
+        let mut inner = self.lock();
+        Self::send(&mut inner.streams, b": ping\n\n");
+    }
+
+    fn send(streams: &mut Vec<Stream>, bytes: &[u8]) {
+        streams.retain_mut(|s| s.write_all(bytes).is_ok() && s.flush().is_ok());
+    }
+}
+
+/// The script added before `</body>` of every HTML response. `build` is the id of the build
+/// the page comes from. It renders diagnostics with `textContent` only.
+pub fn client_script(build: &str) -> String {
+    let build = serde_json::to_string(build).unwrap_or_else(|_| "\"\"".into());
+    // `build` is our own id (hex and digits), but escape `<` anyway: it sits in a <script>.
+    let build = build.replace('<', "\\u003c");
+    format!(
+        "<script>{}</script>",
+        CLIENT_JS.replace("__BUILD__", &build)
+    )
+}
+
+const CLIENT_JS: &str = r#"(function(){
+"use strict";
+var build=__BUILD__,delay=500,overlay=null,source=null;
+function hide(){if(overlay){overlay.remove();overlay=null;}}
+function show(problems){
+  hide();
+  overlay=document.createElement("div");
+  overlay.id="opsbook-serve-overlay";
+  overlay.setAttribute("role","alert");
+  overlay.style.cssText="position:fixed;inset:0;z-index:2147483647;overflow:auto;background:rgba(20,20,20,.92);color:#fff;font:14px/1.5 ui-monospace,monospace;padding:2em";
+  var h=document.createElement("h2");
+  h.textContent="The handbook did not build; the last good version is shown";
+  h.style.cssText="margin:0 0 1em;font:600 18px/1.3 system-ui,sans-serif;color:#ff8a80";
+  overlay.appendChild(h);
+  problems.forEach(function(p){
+    var pre=document.createElement("pre");
+    pre.className="opsbook-serve-problem";
+    pre.style.cssText="white-space:pre-wrap;margin:0 0 1em";
+    pre.textContent=p.text;
+    overlay.appendChild(pre);
+  });
+  var close=document.createElement("button");
+  close.type="button";close.textContent="Dismiss";
+  close.onclick=hide;
+  overlay.appendChild(close);
+  document.body.appendChild(overlay);
+}
+function handle(data,isHello){
+  var s;try{s=JSON.parse(data);}catch(e){return;}
+  if(s.errors&&s.errors.length){show(s.errors);return;}
+  if(s.build!==build){location.reload();return;}
+  if(isHello)hide();
+}
+function connect(){
+  if(!window.EventSource)return;
+  source=new EventSource("/_opsbook/reload");
+  source.addEventListener("open",function(){delay=500;});
+  source.addEventListener("hello",function(e){handle(e.data,true);});
+  source.addEventListener("reload",function(e){handle(e.data,false);});
+  source.addEventListener("error",function(e){if(e.data!==undefined){handle(e.data,false);return;}
+    source.close();
+    var wait=delay*(0.5+Math.random()/2);delay=Math.min(delay*2,5000);
+    setTimeout(connect,wait);});
+}
+connect();
+})();"#;
+
+/// Adds the reload script to an HTML page, before its last `</body>` (or at the end).
+pub fn inject(html: &str, build: &str) -> String {
+    let script = client_script(build);
+    let at = html
+        .to_ascii_lowercase()
+        .rfind("</body>")
+        .unwrap_or(html.len());
+    let mut out = String::with_capacity(html.len() + script.len());
+    out.push_str(&html[..at]);
+    out.push_str(&script);
+    out.push_str(&html[at..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex as StdMutex};
+
+    #[derive(Clone, Default)]
+    struct Sink(Arc<StdMutex<Vec<u8>>>);
+
+    impl Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    struct Closed;
+
+    impl Write for Closed {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn status(build: &str) -> Status {
+        Status {
+            build: build.into(),
+            errors: vec![],
+        }
+    }
+
+    #[test]
+    fn subscribers_get_hello_then_every_event_and_closed_ones_are_dropped() {
+        let hub = Hub::new(status("a-1"));
+        let sink = Sink::default();
+        hub.subscribe(Box::new(sink.clone()));
+        hub.subscribe(Box::new(Closed));
+        assert_eq!(hub.len(), 1);
+        let problem = Problem::from(
+            &Diagnostic::error("invalid-document", "content/a.md", 3).message("bad <b>date</b>"),
+        );
+        hub.publish(Status {
+            build: "a-1".into(),
+            errors: vec![problem],
+        });
+        hub.publish(status("a-2"));
+        let text = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+        assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
+        assert!(!text.to_ascii_lowercase().contains("access-control"));
+        let events: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("event: "))
+            .collect();
+        assert_eq!(events, ["hello", "error", "reload"]);
+        assert!(
+            text.contains(r#""text":"content/a.md:3: error[invalid-document]: bad <b>date</b>""#)
+        );
+        assert!(text.contains(r#"data: {"build":"a-2","errors":[]}"#));
+    }
+
+    #[test]
+    fn a_new_subscriber_is_told_the_current_error() {
+        let hub = Hub::new(status("a-1"));
+        hub.publish(Status {
+            build: "a-1".into(),
+            errors: vec![Problem::from(&Diagnostic::error("x", "content/b.md", 2))],
+        });
+        let sink = Sink::default();
+        hub.subscribe(Box::new(sink.clone()));
+        let text = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+        assert!(text.contains("event: hello\n"));
+        assert!(text.contains("event: error\n"));
+    }
+
+    #[test]
+    fn the_script_goes_before_the_last_body_end_and_uses_no_inner_html() {
+        let html = "<html><body><p>x</p></BODY></html>";
+        let out = inject(html, "ff-3");
+        assert!(out.starts_with("<html><body><p>x</p><script>"), "{out}");
+        assert!(out.ends_with("</script></BODY></html>"));
+        assert!(out.contains(r#"var build="ff-3""#));
+        assert!(!CLIENT_JS.contains("innerHTML"));
+        assert!(!CLIENT_JS.contains("insertAdjacentHTML"));
+        assert_eq!(
+            inject("no body", "1"),
+            format!("no body{}", client_script("1"))
+        );
+    }
+}

@@ -7,6 +7,7 @@ mod clean;
 mod init;
 mod new;
 mod review;
+mod serve;
 
 use clap::{Parser, Subcommand};
 use jiff::civil::Date;
@@ -34,6 +35,8 @@ pub enum Command {
     Init(init::Args),
     /// Build the handbook into a static site.
     Build(build::Args),
+    /// Serve the handbook on localhost, rebuilding and reloading open pages on every change.
+    Serve(serve::Args),
     /// Report stale reviews, missing owners, broken links and overdue follow-ups.
     Check(check::Args),
     /// Create a new document from its type's template, named by the type's convention.
@@ -68,6 +71,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Init(args) => init::run(args),
         Command::Build(args) => build::run(args, cli.quiet),
+        Command::Serve(args) => serve::run(args, cli.quiet),
         Command::Check(args) => check::run(args, cli.quiet),
         Command::New(args) => new::run(args, cli.quiet),
         Command::Review(args) => review::run(args, cli.quiet),

@@ -21,5 +21,6 @@ mod navigation;
 mod new;
 mod review;
 mod sample;
+mod serve;
 mod tasks;
 mod types;

@@ -1,0 +1,494 @@
+//! `opsbook serve` for real: the binary on a free loopback port, a small HTTP client on plain
+//! sockets, the reload channel read as Server-Sent Events. Every wait has a deadline; every
+//! server is stopped (SIGINT by its PID, then killed) when its test ends, also on panic.
+
+use crate::support::{TestBook, TODAY};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const DEADLINE: Duration = Duration::from_secs(30);
+
+/// A running `opsbook serve`; dropping it stops the process.
+struct Served {
+    child: Child,
+    port: u16,
+    stderr: Arc<Mutex<Vec<String>>>,
+}
+
+impl Served {
+    fn start(book: &TestBook) -> Served {
+        Self::start_with(book, &[])
+    }
+
+    fn start_with(book: &TestBook, extra: &[&str]) -> Served {
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("opsbook"))
+            .args(["serve", "-p", "0", "--today", TODAY])
+            .args(extra)
+            .arg(book.root())
+            .env_remove("OPSBOOK_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start opsbook serve");
+        let stdout = child.stdout.take().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        {
+            let lines = lines.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                    lines.lock().unwrap().push(line);
+                }
+            });
+        }
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let mut served = Served {
+            child,
+            port: 0,
+            stderr: lines,
+        };
+        let line = rx
+            .recv_timeout(DEADLINE)
+            .unwrap_or_else(|_| panic!("no `Serving on` line; stderr: {:?}", served.stderr()));
+        let port = line
+            .strip_prefix("Serving on http://127.0.0.1:")
+            .and_then(|rest| rest.strip_suffix('/'))
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+        served.port = port;
+        // Exactly one line on stdout.
+        assert!(rx.recv_timeout(Duration::from_millis(200)).is_err());
+        served
+    }
+
+    fn stderr(&self) -> Vec<String> {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    fn rebuilds(&self) -> usize {
+        self.stderr()
+            .iter()
+            .filter(|l| l.starts_with("Rebuilt "))
+            .count()
+    }
+
+    fn get(&self, target: &str) -> HttpResponse {
+        get(self.port, target, "")
+    }
+
+    fn events(&self) -> Events {
+        Events::open(self.port)
+    }
+
+    /// Sends SIGINT (Ctrl-C) and waits for the exit code.
+    fn interrupt(&mut self) -> Option<i32> {
+        let _ = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status();
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(10) {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() && self.interrupt().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+#[derive(Debug)]
+struct HttpResponse {
+    status: u16,
+    head: String,
+    body: String,
+}
+
+impl HttpResponse {
+    fn header(&self, name: &str) -> Option<String> {
+        self.head.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().to_string())
+        })
+    }
+}
+
+/// Sends raw bytes, reads the whole answer (the server closes or the read times out).
+fn raw(port: u16, request: &[u8]) -> HttpResponse {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream.write_all(request).unwrap();
+    let mut bytes = Vec::new();
+    let _ = stream.read_to_end(&mut bytes);
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    HttpResponse {
+        status,
+        head: head.to_string(),
+        body: body.to_string(),
+    }
+}
+
+fn get(port: u16, target: &str, headers: &str) -> HttpResponse {
+    raw(
+        port,
+        format!(
+            "GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n{headers}\r\n"
+        )
+        .as_bytes(),
+    )
+}
+
+/// A reload channel, read event by event.
+struct Events {
+    rx: Receiver<(String, String)>,
+}
+
+impl Events {
+    fn open(port: u16) -> Events {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        write!(
+            stream,
+            "GET /_opsbook/reload HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nOrigin: http://127.0.0.1:{port}\r\nAccept: text/event-stream\r\n\r\n"
+        )
+        .unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let reader = BufReader::new(stream);
+            let mut name = String::new();
+            for line in reader.lines().map_while(Result::ok) {
+                if let Some(n) = line.strip_prefix("event: ") {
+                    name = n.to_string();
+                } else if let Some(data) = line.strip_prefix("data: ") {
+                    if tx.send((name.clone(), data.to_string())).is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        let events = Events { rx };
+        let (name, _) = events.next().expect("hello");
+        assert_eq!(name, "hello");
+        events
+    }
+
+    fn next(&self) -> Option<(String, String)> {
+        self.rx.recv_timeout(DEADLINE).ok()
+    }
+
+    /// The next event, which must be `name`; returns its data as JSON.
+    fn expect(&self, name: &str) -> serde_json::Value {
+        let (got, data) = self
+            .next()
+            .unwrap_or_else(|| panic!("no `{name}` event within {DEADLINE:?}"));
+        assert_eq!(got, name, "{data}");
+        serde_json::from_str(&data).unwrap()
+    }
+
+    /// No event within `window`.
+    fn quiet_for(&self, window: Duration) -> Option<(String, String)> {
+        self.rx.recv_timeout(window).ok()
+    }
+}
+
+fn book() -> TestBook {
+    TestBook::fixture("serve/basic")
+}
+
+fn without_script(html: &str) -> String {
+    let start = html.rfind("<script>(function(){").expect("reload script");
+    let end = start + html[start..].find("</script>").unwrap() + "</script>".len();
+    format!("{}{}", &html[..start], &html[end..])
+}
+
+#[test]
+fn serve_serves_the_built_site_with_the_reload_script() {
+    let book = book();
+    let served = Served::start(&book);
+    let page = served.get("/alpha.html");
+    assert_eq!(page.status, 200, "{page:?}");
+    assert_eq!(
+        page.header("Content-Type").as_deref(),
+        Some("text/html; charset=utf-8")
+    );
+    assert!(page.body.contains("Alpha text, first version."));
+    assert!(page.body.contains("/_opsbook/reload"));
+    assert!(!page.head.to_ascii_lowercase().contains("access-control-"));
+    // The files are `opsbook build`'s: the script is only in the response.
+    let (code, stderr) = book.cli_build();
+    assert_eq!(code, 0, "{stderr}");
+    for (url, file) in [("/alpha.html", "alpha.html"), ("/", "index.html")] {
+        assert_eq!(
+            without_script(&served.get(url).body),
+            book.read(file),
+            "{url}"
+        );
+    }
+    let css = served.get("/_opsbook/opsbook.css");
+    assert_eq!(css.status, 200);
+    assert_eq!(
+        css.header("Content-Type").as_deref(),
+        Some("text/css; charset=utf-8")
+    );
+    assert_eq!(
+        served
+            .get("/catalog.json")
+            .header("Content-Type")
+            .as_deref(),
+        Some("application/json")
+    );
+    let folder = served.get("/runbooks?x=1");
+    assert_eq!(folder.status, 301);
+    assert_eq!(folder.header("Location").as_deref(), Some("/runbooks/?x=1"));
+    assert_eq!(served.get("/runbooks/").status, 200);
+    let missing = served.get("/nope.html");
+    assert_eq!(missing.status, 404);
+    assert_eq!(without_script(&missing.body), book.read("404.html"));
+    // Serving never writes the published output.
+    assert!(!book.root().join(".opsbook-serve").exists());
+}
+
+#[test]
+fn serve_shows_edits_new_deleted_and_renamed_files() {
+    let book = book();
+    let served = Served::start(&book);
+    let events = served.events();
+
+    book.file(
+        "content/alpha.md",
+        "---\ntitle: Alpha\nowner: \"@ops\"\nlast_reviewed: 2026-11-01\n---\nAlpha text, second version.\n",
+    );
+    let reload = events.expect("reload");
+    // The reload is sent once the rebuild is complete: the new page is served right away.
+    let page = served.get("/alpha.html");
+    assert!(page.body.contains("second version"), "{}", page.body);
+    assert!(page.body.contains(reload["build"].as_str().unwrap()));
+
+    book.file(
+        "content/beta.md",
+        "---\ntitle: Beta\nowner: \"@ops\"\nlast_reviewed: 2026-11-01\n---\nA new page.\n",
+    );
+    events.expect("reload");
+    assert!(served.get("/beta.html").body.contains("A new page."));
+
+    std::fs::rename(
+        book.root().join("content/beta.md"),
+        book.root().join("content/gamma.md"),
+    )
+    .unwrap();
+    events.expect("reload");
+    assert_eq!(served.get("/beta.html").status, 404);
+    assert!(served.get("/gamma.html").body.contains("A new page."));
+
+    std::fs::remove_file(book.root().join("content/gamma.md")).unwrap();
+    events.expect("reload");
+    assert_eq!(served.get("/gamma.html").status, 404);
+}
+
+#[test]
+fn serve_rebuilds_once_for_an_editor_save() {
+    let book = book();
+    let served = Served::start(&book);
+    let events = served.events();
+    let content = book.root().join("content");
+    // An editor's atomic save: swap file, temporary file, rename over the original.
+    std::fs::write(content.join(".alpha.md.swp"), "swap").unwrap();
+    std::fs::write(content.join("4913"), "").unwrap();
+    std::fs::remove_file(content.join("4913")).unwrap();
+    std::fs::write(
+        content.join("alpha.md___jb_tmp___"),
+        "---\ntitle: Alpha\nowner: \"@ops\"\nlast_reviewed: 2026-11-01\n---\nSaved atomically.\n",
+    )
+    .unwrap();
+    std::fs::rename(content.join("alpha.md"), content.join("alpha.md~")).unwrap();
+    std::fs::rename(
+        content.join("alpha.md___jb_tmp___"),
+        content.join("alpha.md"),
+    )
+    .unwrap();
+    events.expect("reload");
+    assert!(served.get("/alpha.html").body.contains("Saved atomically."));
+    // Nothing more comes: the burst was one rebuild.
+    assert_eq!(events.quiet_for(Duration::from_millis(1500)), None);
+    assert_eq!(served.rebuilds(), 1, "{:?}", served.stderr());
+    // Leftovers alone never rebuild.
+    std::fs::write(content.join("alpha.md.swx"), "x").unwrap();
+    std::fs::remove_file(content.join(".alpha.md.swp")).unwrap();
+    assert_eq!(events.quiet_for(Duration::from_millis(1000)), None);
+    assert_eq!(served.rebuilds(), 1);
+}
+
+#[test]
+fn serve_keeps_the_last_good_page_and_reports_a_broken_edit() {
+    let book = book();
+    let served = Served::start(&book);
+    let events = served.events();
+    let build = served.get("/alpha.html");
+    book.file(
+        "content/alpha.md",
+        "---\ntitle: Alpha\nowner: [unclosed\nlast_reviewed: 2026-11-01\n---\nBroken version.\n",
+    );
+    let error = events.expect("error");
+    let problems = error["errors"].as_array().unwrap();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p["path"] == "content/alpha.md" && p["line"].as_u64().unwrap() >= 2),
+        "{error}"
+    );
+    let page = served.get("/alpha.html");
+    assert!(page.body.contains("first version"), "{}", page.body);
+    assert_eq!(without_script(&page.body), without_script(&build.body));
+    // A page opened now hears of the problem at once.
+    let late = served.events();
+    late.expect("error");
+    assert!(served
+        .stderr()
+        .iter()
+        .any(|l| l.starts_with("content/alpha.md:")));
+
+    // A broken link under the default policy is also an error, with its line.
+    book.file(
+        "content/alpha.md",
+        "---\ntitle: Alpha\nowner: \"@ops\"\nlast_reviewed: 2026-11-01\n---\nFixed.\n\nSee [x](missing.md).\n",
+    );
+    let error = events.expect("error");
+    assert!(
+        error["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["path"] == "content/alpha.md"
+                && p["line"] == 8
+                && p["kind"] == "broken-link"),
+        "{error}"
+    );
+
+    book.file(
+        "content/alpha.md",
+        "---\ntitle: Alpha\nowner: \"@ops\"\nlast_reviewed: 2026-11-01\n---\nFixed for good.\n",
+    );
+    let reload = events.expect("reload");
+    assert_eq!(reload["errors"].as_array().unwrap().len(), 0);
+    assert!(served.get("/alpha.html").body.contains("Fixed for good."));
+    let fresh = Events::open(served.port);
+    assert_eq!(fresh.quiet_for(Duration::from_millis(300)), None);
+}
+
+#[test]
+fn serve_refuses_attacks_at_the_socket() {
+    let book = book();
+    std::fs::write(book.root().join("secret.txt"), "TOP-SECRET").unwrap();
+    let served = Served::start(&book);
+    let port = served.port;
+    for target in [
+        "/../Cargo.toml",
+        "/../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/%2e%2e%2fsecret.txt",
+        "/.%252e/secret.txt",
+        "/..%5csecret.txt",
+        "/..\\secret.txt",
+        "/.opsbook-output",
+        "//evil/",
+        "http://evil/secret.txt",
+        "/%00",
+        "/%zz",
+    ] {
+        let r = get(port, target, "");
+        assert!(r.status == 400 || r.status == 404, "{target}: {}", r.status);
+        assert!(!r.body.contains("TOP-SECRET"), "{target}");
+        assert!(
+            !r.body.contains(&book.root().display().to_string()),
+            "{target}"
+        );
+    }
+    // DNS rebinding: a foreign Host is refused, on pages and on the reload channel.
+    let foreign = raw(
+        port,
+        b"GET /alpha.html HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(foreign.status, 403);
+    let foreign = raw(
+        port,
+        format!("GET /_opsbook/reload HTTP/1.1\r\nHost: evil.example:{port}\r\nConnection: close\r\n\r\n").as_bytes(),
+    );
+    assert_eq!(foreign.status, 403);
+    assert_eq!(
+        get(port, "/", &format!("Host: localhost:{port}\r\n")).status,
+        403
+    );
+    assert_eq!(
+        raw(
+            port,
+            format!("GET / HTTP/1.1\r\nHost: localhost:{port}\r\nConnection: close\r\n\r\n")
+                .as_bytes()
+        )
+        .status,
+        200
+    );
+    // The reload channel wants our own origin.
+    let origin = get(port, "/_opsbook/reload", "Origin: http://evil.example\r\n");
+    assert_eq!(origin.status, 403);
+    // Malformed requests get 400 and the server keeps serving.
+    assert_eq!(raw(port, b"GARBAGE\r\n\r\n").status, 400);
+    assert_eq!(
+        raw(port, b"GET /a b c HTTP/1.1\r\nHost: x\r\n\r\n").status,
+        400
+    );
+    let post = raw(
+        port,
+        format!("POST /alpha.html HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").as_bytes(),
+    );
+    assert_eq!(post.status, 405);
+    assert_eq!(served.get("/alpha.html").status, 200);
+}
+
+#[test]
+fn serve_exits_0_on_ctrl_c_and_2_on_usage_errors() {
+    let book = book();
+    let mut served = Served::start(&book);
+    assert_eq!(served.get("/").status, 200);
+    assert_eq!(served.interrupt(), Some(0));
+
+    let empty = tempfile::tempdir().unwrap();
+    let out = Command::new(assert_cmd::cargo::cargo_bin("opsbook"))
+        .args(["serve", "-p", "0"])
+        .arg(empty.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("book.toml"));
+    let out = book
+        .cmd(&["serve", "--host", "evil.example"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

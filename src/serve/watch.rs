@@ -18,7 +18,7 @@ pub const QUIET: Duration = Duration::from_millis(80);
 /// changes never stop.
 pub const MAX_WAIT: Duration = Duration::from_secs(2);
 /// How often `--poll` looks at the files.
-pub const POLL_INTERVAL: Duration = Duration::from_millis(300);
+pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
 
 /// What to watch: the handbook root and the folders below it that hold sources.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,9 +104,13 @@ impl Watching {
         };
         let watcher: Box<dyn Watcher + Send> = match mode {
             Mode::Native => Box::new(RecommendedWatcher::new(handler, notify::Config::default())?),
+            // Polling compares modification times in whole seconds; comparing contents too
+            // catches a second save within the same second.
             Mode::Poll => Box::new(PollWatcher::new(
                 handler,
-                notify::Config::default().with_poll_interval(POLL_INTERVAL),
+                notify::Config::default()
+                    .with_poll_interval(POLL_INTERVAL)
+                    .with_compare_contents(true),
             )?),
         };
         let mut watching = Watching {

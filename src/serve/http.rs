@@ -97,6 +97,7 @@ pub fn handle(request: Request, ctx: &Context) {
         return;
     }
     let target = request.url().to_string();
+    log::debug!("{} {target}", request.method());
     let path = target.split_once('?').map_or(target.as_str(), |(p, _)| p);
     if path == RELOAD_PATH {
         if let Some(origin) = request_header(&request, "Origin") {

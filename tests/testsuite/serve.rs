@@ -313,6 +313,19 @@ fn serve_shows_edits_new_deleted_and_renamed_files() {
 }
 
 #[test]
+fn serve_with_poll_sees_edits_too() {
+    let book = book();
+    let served = Served::start_with(&book, &["--poll"]);
+    let events = served.events();
+    book.file(
+        "content/alpha.md",
+        "---\ntitle: Alpha\nowner: \"@ops\"\nlast_reviewed: 2026-11-01\n---\nPolled version.\n",
+    );
+    events.expect("reload");
+    assert!(served.get("/alpha.html").body.contains("Polled version."));
+}
+
+#[test]
 fn serve_rebuilds_once_for_an_editor_save() {
     let book = book();
     let served = Served::start(&book);
@@ -491,4 +504,186 @@ fn serve_exits_0_on_ctrl_c_and_2_on_usage_errors() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// Chromium, or `None` with a notice (a failure when OPSBOOK_REQUIRE_BROWSER is set).
+fn chromium() -> Option<String> {
+    let candidates = [
+        std::env::var("OPSBOOK_CHROMIUM").unwrap_or_default(),
+        "chromium".into(),
+        "chromium-browser".into(),
+        "google-chrome".into(),
+    ];
+    let found = candidates.into_iter().filter(|c| !c.is_empty()).find(|c| {
+        Command::new(c)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("OPSBOOK_REQUIRE_BROWSER").is_none(),
+            "OPSBOOK_REQUIRE_BROWSER is set but no Chromium was found (install Debian's `chromium`)"
+        );
+        eprintln!(
+            "NOTICE: browser test skipped: Chromium is not installed (apt-get install chromium)"
+        );
+    }
+    found
+}
+
+/// A child process killed (by its PID) when the test ends, also on panic.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !done() {
+        assert!(started.elapsed() < DEADLINE, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A page open in a real browser reloads by itself after an edit. The browser runs headless
+/// without `--dump-dom` (virtual time does not play well with a stream that never ends); the
+/// server's debug log shows what the page did: its request, its reload channel, and after
+/// the edit the same two again.
+#[test]
+fn serve_reloads_an_open_page_in_a_browser() {
+    let Some(browser) = chromium() else { return };
+    let book = book();
+    let served = Served::start_with(&book, &["-vv"]);
+    let count = |suffix: &str| {
+        served
+            .stderr()
+            .iter()
+            .filter(|l| l.ends_with(suffix))
+            .count()
+    };
+    let profile = tempfile::tempdir().unwrap();
+    let _browser = KillOnDrop(
+        Command::new(browser)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg(format!("http://127.0.0.1:{}/alpha.html", served.port))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromium"),
+    );
+    wait_until("the page's reload channel", || {
+        count("reload channel opened") >= 1
+    });
+    assert_eq!(count("GET /alpha.html"), 1);
+    book.file(
+        "content/alpha.md",
+        "---\ntitle: Alpha\nowner: \"@ops\"\nlast_reviewed: 2026-11-01\n---\nEdited while open.\n",
+    );
+    wait_until("the page to load again", || count("GET /alpha.html") >= 2);
+    wait_until("the reloaded page's channel", || {
+        count("reload channel opened") >= 2
+    });
+    // Once: the reloaded page has the new build id and does not reload again.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(count("GET /alpha.html"), 2, "{:?}", served.stderr());
+}
+
+/// Load on loopback: 50 clients for 30 s (OPSBOOK_LOAD_SECS) over 200 pages, with 200 open
+/// reload channels that must each receive one reload after an edit made under load. Run with
+/// `cargo test --release -- --ignored serve_load --nocapture`.
+#[test]
+#[ignore]
+fn serve_load() {
+    let book = TestBook::new();
+    for k in 0..200 {
+        book.file(
+            &format!("content/p{k:03}.md"),
+            &format!(
+                "---\ntitle: Page {k}\nowner: \"@ops\"\nlast_reviewed: 2026-11-01\n---\n{}\n",
+                "Some words about operating the service. ".repeat(200)
+            ),
+        );
+    }
+    let served = Served::start(&book);
+    let port = served.port;
+    let channels: Vec<Events> = (0..200).map(|_| Events::open(port)).collect();
+    let secs: u64 = std::env::var("OPSBOOK_LOAD_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(30);
+    let until = Instant::now() + Duration::from_secs(secs);
+    let clients: Vec<_> = (0..50)
+        .map(|c| {
+            std::thread::spawn(move || {
+                let mut latencies = Vec::new();
+                let mut errors = 0usize;
+                let mut k = c;
+                while Instant::now() < until {
+                    let started = Instant::now();
+                    let r = get(port, &format!("/p{:03}.html", k % 200), "");
+                    latencies.push(started.elapsed());
+                    if r.status != 200 {
+                        errors += 1;
+                    }
+                    k += 7;
+                }
+                (latencies, errors)
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(secs / 2));
+    book.file(
+        "content/p000.md",
+        "---\ntitle: Page 0\nowner: \"@ops\"\nlast_reviewed: 2026-11-01\n---\nEdited under load.\n",
+    );
+    let edited = Instant::now();
+    let mut reloads = 0;
+    let mut slowest = Duration::ZERO;
+    for channel in &channels {
+        if let Some((name, _)) = channel.next() {
+            if name == "reload" {
+                reloads += 1;
+                slowest = slowest.max(edited.elapsed());
+            }
+        }
+    }
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    for client in clients {
+        let (l, e) = client.join().unwrap();
+        latencies.extend(l);
+        errors += e;
+    }
+    latencies.sort();
+    let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+    eprintln!(
+        "serve_load: {} requests in {secs} s ({:.0}/s), {errors} errors, p50 {:.2?}, p99 {:.2?}, max {:.2?}; {reloads}/200 reloads, the last {:.2?} after the edit",
+        latencies.len(),
+        latencies.len() as f64 / secs as f64,
+        pct(0.5),
+        pct(0.99),
+        latencies.last().unwrap(),
+        slowest
+    );
+    assert_eq!(errors, 0);
+    assert_eq!(reloads, 200);
+    for channel in &channels {
+        assert_eq!(channel.quiet_for(Duration::from_millis(10)), None);
+    }
 }

@@ -9,13 +9,15 @@ use super::reload::{self, Hub, RELOAD_PATH};
 use super::resolve::{self, Located, Refusal};
 use std::net::IpAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use tiny_http::{Header, Method, Request, Response, StatusCode};
 
 /// What every request needs to know.
 pub struct Context {
-    /// The output folder, canonical (it may not exist while no build has succeeded).
-    pub root: PathBuf,
+    /// The output folder of the build being served, canonical (it may not exist while no
+    /// build has succeeded). Rebuilds write the other folder and then switch this one, so a
+    /// request never meets a site half swapped.
+    pub root: Arc<RwLock<PathBuf>>,
     pub port: u16,
     /// `Host` values accepted besides `localhost` and the loopback addresses, lowercase.
     pub hosts: Vec<String>,
@@ -126,8 +128,12 @@ pub fn handle(request: Request, ctx: &Context) {
             return;
         }
     };
-    match resolve::locate(&ctx.root, &resolved) {
-        Some(Located::File(file)) => serve_file(request, ctx, &file),
+    // The build id before the folder: a page may then name an older build than its content
+    // (one extra reload), never a newer one (a missed reload).
+    let build = ctx.hub.status().build;
+    let root = ctx.root.read().unwrap_or_else(|e| e.into_inner()).clone();
+    match resolve::locate(&root, &resolved) {
+        Some(Located::File(file)) => serve_file(request, ctx, &file, &build),
         Some(Located::Folder) => {
             let query = target
                 .split_once('?')
@@ -142,7 +148,7 @@ pub fn handle(request: Request, ctx: &Context) {
     }
 }
 
-fn serve_file(request: Request, ctx: &Context, file: &std::path::Path) {
+fn serve_file(request: Request, ctx: &Context, file: &std::path::Path, build: &str) {
     let Ok(bytes) = std::fs::read(file) else {
         // Swapped away by a rebuild between the lookup and the read.
         not_found(request, ctx);
@@ -151,7 +157,7 @@ fn serve_file(request: Request, ctx: &Context, file: &std::path::Path) {
     let content_type = resolve::content_type(file);
     let body = if content_type.starts_with("text/html") {
         let html = String::from_utf8_lossy(&bytes);
-        reload::inject(&html, &ctx.hub.status().build).into_bytes()
+        reload::inject(&html, build).into_bytes()
     } else {
         bytes
     };
@@ -166,7 +172,8 @@ fn serve_file(request: Request, ctx: &Context, file: &std::path::Path) {
 /// The site's own 404 page, with the reload script; a plain one while no build succeeded.
 fn not_found(request: Request, ctx: &Context) {
     let build = ctx.hub.status().build;
-    let html = std::fs::read_to_string(ctx.root.join("404.html")).unwrap_or_else(|_| {
+    let root = ctx.root.read().unwrap_or_else(|e| e.into_inner()).clone();
+    let html = std::fs::read_to_string(root.join("404.html")).unwrap_or_else(|_| {
         "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Not found</title></head><body><h1>Not found</h1><p>This page is not part of the handbook, or the handbook has not built yet.</p></body></html>".into()
     });
     let _ = request.respond(
@@ -185,7 +192,7 @@ mod tests {
 
     fn ctx(hosts: &[&str], any_ip: bool) -> Context {
         Context {
-            root: PathBuf::from("/nonexistent"),
+            root: Arc::new(RwLock::new(PathBuf::from("/nonexistent"))),
             port: 3000,
             hosts: hosts.iter().map(|h| h.to_string()).collect(),
             any_ip,

@@ -3,8 +3,9 @@
 //! The site is built through the same façade as `opsbook build` (`Handbook::load`, then
 //! `site::build`) into a folder of its own in the system's temporary folder, never into
 //! `book/`: serving does not touch the published build, and the built files are exactly
-//! `build`'s (the reload script is added to HTML responses, not written to disk). A rebuild
-//! is a full rebuild; a failed one keeps the last good site served and sends its diagnostics
+//! `build`'s (the reload script is added to HTML responses, not written to disk). Builds
+//! alternate between two folders: one is served while the next build writes the other, and
+//! the served one is switched only once a build succeeded. A rebuild is a full rebuild; a failed one keeps the last good site served and sends its diagnostics
 //! to the open pages.
 //!
 //! Threads: a fixed pool of [`WORKERS`] answering requests, one builder, one heartbeat for
@@ -24,7 +25,7 @@ use reload::{Hub, Problem, Status};
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{mpsc, Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 use watch::{Mode, Targets, Watching};
 
@@ -86,17 +87,19 @@ impl Server {
             .prefix("opsbook-serve-")
             .tempdir()
             .context("could not create a temporary folder for the served site")?;
-        let out = output
+        let base = output
             .path()
             .canonicalize()
-            .context("could not resolve the temporary folder")?
-            .join("site");
+            .context("could not resolve the temporary folder")?;
+        let outs = [base.join("site-a"), base.join("site-b")];
+        let served = Arc::new(RwLock::new(outs[0].clone()));
         let epoch = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as u64 & 0xffff_ffff_ffff);
         let builder = Builder {
             options: options.clone(),
-            out: out.clone(),
+            outs,
+            served: served.clone(),
             epoch,
             counter: AtomicU64::new(0),
             notify: notify.clone(),
@@ -119,7 +122,7 @@ impl Server {
             hosts.push(format!("[{v6}]"));
         }
         let ctx = Arc::new(http::Context {
-            root: out.clone(),
+            root: served,
             port: addr.port(),
             hosts,
             any_ip: options.host.is_unspecified(),
@@ -225,7 +228,9 @@ impl Drop for Server {
 /// Builds the site, one build at a time, and keeps the watch targets in step with book.toml.
 struct Builder {
     options: ServeOptions,
-    out: PathBuf,
+    /// Two output folders: one served, the other written by the next build.
+    outs: [PathBuf; 2],
+    served: Arc<RwLock<PathBuf>>,
     epoch: u64,
     counter: AtomicU64,
     notify: Notify,
@@ -242,7 +247,7 @@ impl Builder {
         known.unwrap_or_else(|| Targets {
             root: self.options.root.clone(),
             folders: vec![self.options.root.join("content")],
-            output: self.out.clone(),
+            output: self.outs[0].parent().unwrap_or(&self.outs[0]).to_path_buf(),
         })
     }
 
@@ -280,7 +285,7 @@ impl Builder {
         *self.targets.lock().unwrap_or_else(|e| e.into_inner()) = Some(Targets {
             root: root.clone(),
             folders,
-            output: self.out.clone(),
+            output: self.outs[0].parent().unwrap_or(&self.outs[0]).to_path_buf(),
         });
         let (errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) = handbook
             .diagnostics
@@ -293,6 +298,7 @@ impl Builder {
         if !warnings.is_empty() {
             (self.notify)(Notice::Warnings(&warnings));
         }
+        let target = self.outs[(self.counter.load(Ordering::SeqCst) % 2) as usize].clone();
         let today = self
             .options
             .today
@@ -301,11 +307,13 @@ impl Builder {
             &handbook,
             &BuildOptions {
                 today,
-                out: Some(self.out.clone()),
+                out: Some(target.clone()),
                 progress: false,
             },
         ) {
             Ok(report) => {
+                // Switch before the reload is published: pages reloading get the new build.
+                *self.served.write().unwrap_or_else(|e| e.into_inner()) = target;
                 let n = self.counter.fetch_add(1, Ordering::SeqCst) + 1;
                 (self.notify)(Notice::Built {
                     pages: report.pages,

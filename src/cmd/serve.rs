@@ -47,6 +47,8 @@ fn parse_host(s: &str) -> Result<IpAddr, String> {
 
 pub fn run(args: Args, quiet: bool) -> anyhow::Result<Outcome> {
     let root = opsbook::serve::absolute_root(&dir_or_current(args.dir))?;
+    // Warnings are printed when they change, not again on every rebuild.
+    let last_warnings = std::sync::Mutex::new(Vec::new());
     let notify = Arc::new(move |notice: Notice<'_>| match notice {
         Notice::Built {
             pages,
@@ -62,7 +64,13 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<Outcome> {
                 );
             }
         }
-        Notice::Warnings(d) => print_diagnostics(d, quiet),
+        Notice::Warnings(d) => {
+            let mut last = last_warnings.lock().unwrap_or_else(|e| e.into_inner());
+            if last.as_slice() != d {
+                print_diagnostics(d, quiet);
+                *last = d.to_vec();
+            }
+        }
         Notice::Failed(d) => {
             print_diagnostics(d, false);
             eprintln!(

@@ -76,8 +76,21 @@ fn request_header<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
         .map(|h| h.value.as_str())
 }
 
+/// More headers, or more bytes of them, than any browser sends: refused with 431.
+const MAX_HEADERS: usize = 100;
+const MAX_HEADER_BYTES: usize = 16 * 1024;
+
 /// Answers one request. Errors writing the answer (a closed socket) are ignored.
 pub fn handle(request: Request, ctx: &Context) {
+    let header_bytes: usize = request
+        .headers()
+        .iter()
+        .map(|h| h.field.as_str().as_str().len() + h.value.as_str().len() + 4)
+        .sum();
+    if request.headers().len() > MAX_HEADERS || header_bytes > MAX_HEADER_BYTES {
+        let _ = request.respond(text(431, "431 Request Header Fields Too Large\n"));
+        return;
+    }
     let hosts: Vec<&str> = request
         .headers()
         .iter()

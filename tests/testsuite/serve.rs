@@ -547,6 +547,16 @@ fn serve_refuses_attacks_at_the_socket() {
         format!("POST /alpha.html HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").as_bytes(),
     );
     assert_eq!(post.status, 405);
+    // Framing: a space before the colon, oversized and countless headers.
+    let smuggled = raw(
+        port,
+        format!("POST /alpha.html HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nTransfer-Encoding : chunked\r\nContent-Length: 4\r\nConnection: close\r\n\r\nabcd").as_bytes(),
+    );
+    assert_eq!(smuggled.status, 400);
+    let big = get(port, "/", &format!("X-Big: {}\r\n", "a".repeat(100_000)));
+    assert_eq!(big.status, 431);
+    let many = get(port, "/", &"X-A: b\r\n".repeat(10_000));
+    assert_eq!(many.status, 431);
     assert_eq!(served.get("/alpha.html").status, 200);
 }
 

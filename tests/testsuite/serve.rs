@@ -26,7 +26,12 @@ impl Served {
 
     fn start_with(book: &TestBook, extra: &[&str]) -> Served {
         let mut child = Command::new(assert_cmd::cargo::cargo_bin("opsbook"))
-            .args(["serve", "-p", "0", "--today", TODAY])
+            .args(["serve", "--today", TODAY])
+            .args(if extra.contains(&"-p") {
+                &[][..]
+            } else {
+                &["-p", "0"][..]
+            })
             .args(extra)
             .arg(book.root())
             .env_remove("OPSBOOK_LOG")
@@ -762,4 +767,60 @@ fn serve_load() {
     for channel in &channels {
         assert_eq!(channel.quiet_for(Duration::from_millis(10)), None);
     }
+}
+
+/// A page open across a server restart reconnects by itself and reloads once, since the new
+/// server's build id differs; it does not reload in a loop.
+#[test]
+fn serve_restart_reconnects_an_open_page_and_reloads_it_once() {
+    let Some(browser) = chromium() else { return };
+    let book = book();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string();
+    let mut first = Served::start_with(&book, &["-vv", "-p", &port]);
+    let count = |served: &Served, suffix: &str| {
+        served
+            .stderr()
+            .iter()
+            .filter(|l| l.ends_with(suffix))
+            .count()
+    };
+    let profile = tempfile::tempdir().unwrap();
+    let _browser = KillOnDrop(
+        Command::new(browser)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg(format!("http://127.0.0.1:{port}/alpha.html"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromium"),
+    );
+    wait_until("the page's reload channel", || {
+        count(&first, "reload channel opened") >= 1
+    });
+    assert_eq!(first.interrupt(), Some(0));
+    let second = Served::start_with(&book, &["-vv", "-p", &port]);
+    wait_until("the page to reconnect and reload", || {
+        count(&second, "GET /alpha.html") >= 1 && count(&second, "reload channel opened") >= 2
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(
+        count(&second, "GET /alpha.html"),
+        1,
+        "{:?}",
+        second.stderr()
+    );
 }

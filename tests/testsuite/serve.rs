@@ -487,6 +487,32 @@ fn serve_keeps_the_last_good_page_and_reports_a_broken_edit() {
 }
 
 #[test]
+fn serve_starts_with_a_broken_handbook_and_builds_once_it_is_fixed() {
+    let book = book();
+    book.file(
+        "content/alpha.md",
+        "---\ntitle: [unclosed\n---\nBroken from the start.\n",
+    );
+    let served = Served::start(&book);
+    let events = served.events();
+    // Opened while broken: `hello` (checked by `events()`), then the problems at once.
+    let error = events.expect("error");
+    assert_eq!(error["errors"][0]["path"], "content/alpha.md", "{error}");
+    let page = served.get("/alpha.html");
+    assert_eq!(page.status, 404);
+    assert!(
+        page.body.contains("/_opsbook/reload"),
+        "the overlay needs the script"
+    );
+    book.file(
+        "content/alpha.md",
+        "---\ntitle: Alpha\nowner: \"@ops\"\nlast_reviewed: 2026-11-01\n---\nNow it builds.\n",
+    );
+    events.expect("reload");
+    assert!(served.get("/alpha.html").body.contains("Now it builds."));
+}
+
+#[test]
 fn serve_refuses_attacks_at_the_socket() {
     let book = book();
     std::fs::write(book.root().join("secret.txt"), "TOP-SECRET").unwrap();

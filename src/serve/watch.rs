@@ -10,6 +10,7 @@
 use notify::{Event, EventKind, PollWatcher, RecommendedWatcher, RecursiveMode, Watcher};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 /// How long the files must be quiet before a rebuild starts.
@@ -72,6 +73,8 @@ impl Targets {
 /// A running watcher; dropping it stops watching.
 pub struct Watching {
     watcher: Box<dyn Watcher + Send>,
+    /// What the event handler counts as a change; follows `set`.
+    filter: Arc<RwLock<Targets>>,
     watched: Vec<(PathBuf, RecursiveMode)>,
     pub polling: bool,
 }
@@ -88,10 +91,15 @@ impl Watching {
     /// watcher cannot start or cannot watch a folder (inotify's limit, for one); the caller
     /// then falls back to polling.
     pub fn start(targets: &Targets, mode: Mode, changes: Sender<()>) -> anyhow::Result<Watching> {
-        let filter = targets.clone();
+        let filter = Arc::new(RwLock::new(targets.clone()));
+        let shared = filter.clone();
         let handler = move |event: notify::Result<Event>| match event {
             Ok(event) => {
-                if filter.needs_rebuild(&event) {
+                let relevant = shared
+                    .read()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .needs_rebuild(&event);
+                if relevant {
                     log::debug!("change: {:?} {:?}", event.kind, event.paths);
                     let _ = changes.send(());
                 }
@@ -115,6 +123,7 @@ impl Watching {
         };
         let mut watching = Watching {
             watcher,
+            filter,
             watched: Vec::new(),
             polling: mode == Mode::Poll,
         };
@@ -124,6 +133,7 @@ impl Watching {
 
     /// Watches exactly `targets` (after book.toml changed the content or theme folder).
     pub fn set(&mut self, targets: &Targets) -> anyhow::Result<()> {
+        *self.filter.write().unwrap_or_else(|e| e.into_inner()) = targets.clone();
         let mut wanted = vec![(targets.root.clone(), RecursiveMode::NonRecursive)];
         for folder in &targets.folders {
             if folder.is_dir() {

@@ -513,6 +513,44 @@ fn serve_starts_with_a_broken_handbook_and_builds_once_it_is_fixed() {
 }
 
 #[test]
+fn serve_rebuilds_for_book_toml_and_the_theme_and_survives_a_broken_template() {
+    let book = book();
+    let served = Served::start(&book);
+    let events = served.events();
+    // book.toml, saved by renaming over it: the root stays watched.
+    book.file("theme/static/opsbook.css", "body { color: teal }\n");
+    book.file(
+        "book.toml.tmp",
+        "[book]\ntitle = \"Renamed handbook\"\n[build]\ntheme = \"theme\"\n",
+    );
+    std::fs::rename(
+        book.root().join("book.toml.tmp"),
+        book.root().join("book.toml"),
+    )
+    .unwrap();
+    events.expect("reload");
+    assert!(served.get("/alpha.html").body.contains("Renamed handbook"));
+    assert!(served.get("/_opsbook/opsbook.css").body.contains("teal"));
+    // The theme folder named by the new book.toml is watched from now on.
+    book.file(
+        "theme/static/opsbook.css",
+        "body { color: rebeccapurple }\n",
+    );
+    events.expect("reload");
+    assert!(served
+        .get("/_opsbook/opsbook.css")
+        .body
+        .contains("rebeccapurple"));
+    book.file("theme/templates/page.html", "{% if %}broken{% endif %}\n");
+    let error = events.expect("error");
+    assert_eq!(error["errors"][0]["kind"], "build-failed", "{error}");
+    assert!(served.get("/alpha.html").body.contains("Alpha text"));
+    std::fs::remove_file(book.root().join("theme/templates/page.html")).unwrap();
+    events.expect("reload");
+    assert!(served.get("/alpha.html").body.contains("Alpha text"));
+}
+
+#[test]
 fn serve_refuses_attacks_at_the_socket() {
     let book = book();
     std::fs::write(book.root().join("secret.txt"), "TOP-SECRET").unwrap();

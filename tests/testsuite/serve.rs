@@ -888,3 +888,58 @@ fn serve_restart_reconnects_an_open_page_and_reloads_it_once() {
         second.stderr()
     );
 }
+
+/// A broken edit shows an overlay on an open page, naming the file and line, with the
+/// problem as text: markup in it (here from a link as written) is shown, never run.
+#[test]
+fn serve_overlay_names_the_problem_as_text() {
+    let Some(browser) = chromium() else { return };
+    let book = book();
+    let served = Served::start(&book);
+    let events = served.events();
+    book.file(
+        "content/alpha.md",
+        "---\ntitle: Alpha\nowner: \"@ops\"\nlast_reviewed: 2026-11-01\n---\nSee [x](a<img/src=x/onerror=document.body.setAttribute('data-pwned','1')>.md).\n",
+    );
+    let error = events.expect("error");
+    assert!(error.to_string().contains("content/alpha.md"), "{error}");
+    let profile = tempfile::tempdir().unwrap();
+    let mut child = KillOnDrop(
+        Command::new(browser)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--timeout=5000",
+                "--dump-dom",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg(format!("http://127.0.0.1:{}/alpha.html", served.port))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromium"),
+    );
+    let mut stdout = child.0.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut dom = String::new();
+        let _ = stdout.read_to_string(&mut dom);
+        dom
+    });
+    wait_until("chromium to dump the page", || {
+        child.0.try_wait().unwrap().is_some()
+    });
+    let dom = reader.join().unwrap();
+    let overlay = &dom[dom
+        .find("id=\"opsbook-serve-overlay\"")
+        .unwrap_or_else(|| panic!("no overlay: {dom}"))..];
+    assert!(overlay.contains("content/alpha.md:6"), "{overlay}");
+    assert!(overlay.contains("&lt;img/src=x"), "{overlay}");
+    assert!(!dom.contains("data-pwned=\""), "{dom}");
+    // The last good page is still the one shown under the overlay.
+    assert!(dom.contains("Alpha text, first version."));
+}

@@ -9,7 +9,9 @@
 //! to the open pages.
 //!
 //! Threads: a fixed pool of [`WORKERS`] answering requests, one builder, one heartbeat for
-//! the reload streams, and the watcher's own. Nothing here prints: what happens is told to
+//! the reload streams, and the watcher's own. Known limit: tiny_http reads each connection's
+//! requests on a thread of its own, with no header timeout, so many slow or idle connections
+//! cost threads (not request workers). Nothing here prints: what happens is told to
 //! the caller's [`Notice`] callback.
 
 pub mod http;

@@ -24,6 +24,7 @@ pub mod new_doc;
 pub mod owners;
 pub mod report;
 pub mod scaffold;
+pub mod search;
 pub mod serve;
 pub mod site;
 pub mod slug;

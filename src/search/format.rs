@@ -1,0 +1,321 @@
+//! The index on disk: `.js` files that call `OPSBOOK_SEARCH_LOAD(key, data…)`, so the client
+//! can load them with `<script>` elements, which also works from `file://`.
+//!
+//! - `index.js`: the shard layout, the filter vocabularies (types, owners, tags, states) and
+//!   the documents table (title, url, type, owners, state, tags, headings as targets). The
+//!   only file needed before the first result, with the shards of the words typed.
+//! - `t-HEX.js`: the terms starting with the same `key_len` characters (HEX is their UTF-8
+//!   in hex), sorted, each with its postings as numbers `target delta × 4 + field`.
+//! - `s-N.js`: the snippets of targets `N × CHUNK ..`, loaded for the results shown.
+//!
+//! Everything is written in a fixed order, so the same index gives the same bytes.
+
+use super::index::{DocEntry, Field, Posting, SearchIndex};
+use anyhow::{anyhow, bail, Context, Result};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+/// The format's version, checked by the client.
+pub const VERSION: u64 = 1;
+/// Snippets per `s-N.js` file.
+pub const CHUNK: usize = 256;
+
+/// How many leading characters of a term pick its shard: none for a small handbook (one
+/// file), more as the number of postings grows so that each download stays small.
+pub fn key_len(postings: usize) -> usize {
+    match postings {
+        0..20_000 => 0,
+        20_000..400_000 => 1,
+        _ => 2,
+    }
+}
+
+/// The shard of a term.
+pub fn shard_key(term: &str, key_len: usize) -> &str {
+    match term.char_indices().nth(key_len) {
+        Some((i, _)) => &term[..i],
+        None => term,
+    }
+}
+
+/// The file name (without `.js`) of a shard.
+pub fn shard_name(key: &str) -> String {
+    if key.is_empty() {
+        return "t-all".to_string();
+    }
+    let mut name = String::from("t-");
+    for b in key.bytes() {
+        name.push_str(&format!("{b:02x}"));
+    }
+    name
+}
+
+/// The files of the index: (name under the search folder, contents).
+pub fn write(index: &SearchIndex) -> Vec<(String, Vec<u8>)> {
+    let total: usize = index.terms.iter().map(|(_, p)| p.len()).sum();
+    let key_len = key_len(total);
+    let mut shards: BTreeMap<&str, Vec<&(String, Vec<Posting>)>> = BTreeMap::new();
+    for entry in &index.terms {
+        shards
+            .entry(shard_key(&entry.0, key_len))
+            .or_default()
+            .push(entry);
+    }
+    let mut files = Vec::with_capacity(shards.len() + index.snippets.len() / CHUNK + 2);
+    let docs: Vec<Value> = index.docs.iter().map(doc_json).collect();
+    let manifest = json!({
+        "v": VERSION,
+        "keyLen": key_len,
+        "shards": shards.keys().copied().collect::<Vec<_>>(),
+        "chunk": CHUNK,
+        "types": index.types.iter().map(|(n, l)| [n, l]).collect::<Vec<_>>(),
+        "owners": index.owners,
+        "tags": index.tags,
+        "states": index.states,
+        "docs": docs,
+    });
+    files.push((
+        "index.js".to_string(),
+        call("index", &[manifest.to_string()]),
+    ));
+    for (key, entries) in &shards {
+        let name = shard_name(key);
+        let terms: Vec<&str> = entries.iter().map(|(t, _)| t.as_str()).collect();
+        let mut postings = String::from("[");
+        for (k, (_, list)) in entries.iter().enumerate() {
+            if k > 0 {
+                postings.push(',');
+            }
+            postings.push('[');
+            let mut last = 0;
+            for (j, p) in list.iter().enumerate() {
+                if j > 0 {
+                    postings.push(',');
+                }
+                let delta = u64::from(p.target - last);
+                postings.push_str(&(delta * 4 + p.field as u64).to_string());
+                last = p.target;
+            }
+            postings.push(']');
+        }
+        postings.push(']');
+        let terms = serde_json::to_string(&terms).unwrap_or_default();
+        files.push((format!("{name}.js"), call(&name, &[terms, postings])));
+    }
+    for (n, chunk) in index.snippets.chunks(CHUNK).enumerate() {
+        let name = format!("s-{n}");
+        let text = serde_json::to_string(chunk).unwrap_or_default();
+        files.push((format!("{name}.js"), call(&name, &[text])));
+    }
+    files
+}
+
+fn doc_json(d: &DocEntry) -> Value {
+    json!([
+        d.title,
+        d.url,
+        d.doc_type,
+        d.owners,
+        d.state,
+        d.tags,
+        d.headings.iter().map(|(t, id)| [t, id]).collect::<Vec<_>>(),
+    ])
+}
+
+/// `OPSBOOK_SEARCH_LOAD("key",a,b);` with the JSON made safe for a script.
+fn call(key: &str, args: &[String]) -> Vec<u8> {
+    let mut out = format!("OPSBOOK_SEARCH_LOAD(\"{key}\"");
+    for a in args {
+        out.push(',');
+        push_script_safe(&mut out, a);
+    }
+    out.push_str(");\n");
+    out.into_bytes()
+}
+
+/// `<`, `>` and `&` escaped (the same text may end up inline some day) and the line
+/// separators JavaScript once refused in strings.
+fn push_script_safe(out: &mut String, json: &str) {
+    out.reserve(json.len());
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            _ => out.push(c),
+        }
+    }
+}
+
+/// Reads back what `write` wrote (for tests and tools): the inverse of `write`.
+pub fn read(files: &[(String, Vec<u8>)]) -> Result<SearchIndex> {
+    let mut index = SearchIndex::default();
+    let mut by_name: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+    for (name, bytes) in files {
+        let text = std::str::from_utf8(bytes).with_context(|| format!("{name} is not UTF-8"))?;
+        let inner = text
+            .strip_prefix("OPSBOOK_SEARCH_LOAD(")
+            .and_then(|t| t.strip_suffix(");\n"))
+            .ok_or_else(|| anyhow!("{name} is not an index file"))?;
+        let args: Vec<Value> =
+            serde_json::from_str(&format!("[{inner}]")).with_context(|| format!("in {name}"))?;
+        by_name.insert(name.as_str(), args);
+    }
+    let manifest = by_name
+        .get("index.js")
+        .and_then(|a| a.get(1))
+        .ok_or_else(|| anyhow!("no index.js"))?;
+    if manifest["v"] != VERSION {
+        bail!("unknown index version {}", manifest["v"]);
+    }
+    let strings = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|s| s.as_str().map(str::to_string))
+            .collect()
+    };
+    let numbers = |v: &Value| -> Vec<u32> {
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|n| n.as_u64().map(|n| n as u32))
+            .collect()
+    };
+    index.types = manifest["types"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            let p = strings(p);
+            (p[0].clone(), p[1].clone())
+        })
+        .collect();
+    index.owners = strings(&manifest["owners"]);
+    index.tags = strings(&manifest["tags"]);
+    index.states = strings(&manifest["states"]);
+    for d in manifest["docs"].as_array().into_iter().flatten() {
+        index.docs.push(DocEntry {
+            title: d[0].as_str().unwrap_or_default().to_string(),
+            url: d[1].as_str().unwrap_or_default().to_string(),
+            doc_type: d[2].as_u64().unwrap_or_default() as u32,
+            owners: numbers(&d[3]),
+            state: d[4].as_u64().unwrap_or_default() as u32,
+            tags: numbers(&d[5]),
+            headings: d[6]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|h| {
+                    let h = strings(h);
+                    (h[0].clone(), h[1].clone())
+                })
+                .collect(),
+        });
+    }
+    for key in strings(&manifest["shards"]) {
+        let name = format!("{}.js", shard_name(&key));
+        let args = by_name
+            .get(name.as_str())
+            .ok_or_else(|| anyhow!("missing {name}"))?;
+        let terms = strings(&args[1]);
+        for (term, list) in terms
+            .into_iter()
+            .zip(args[2].as_array().into_iter().flatten())
+        {
+            let mut target = 0u32;
+            let postings = list
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_u64)
+                .map(|code| {
+                    target += (code / 4) as u32;
+                    Posting {
+                        target,
+                        field: Field::from_code(code),
+                    }
+                })
+                .collect();
+            index.terms.push((term, postings));
+        }
+    }
+    for n in 0.. {
+        let Some(args) = by_name.get(format!("s-{n}.js").as_str()) else {
+            break;
+        };
+        index.snippets.extend(strings(&args[1]));
+    }
+    Ok(index)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::index::{build, Source};
+    use super::*;
+
+    fn sample() -> SearchIndex {
+        let owners = ["@platform".to_string(), "alice".to_string()];
+        let tags = ["database".to_string()];
+        let text = "Database failover\nWhen the primary <dies>.\nPromote\nRun `promote` & wait.\n";
+        let promote = text.find("Promote").unwrap();
+        let sources: Vec<Source<'_>> = (0..600)
+            .map(|k| Source {
+                title: if k == 7 {
+                    "Café </script> \u{2028}"
+                } else {
+                    "Database failover"
+                },
+                url: "runbooks/db.html",
+                doc_type: if k % 2 == 0 { "runbook" } else { "decision" },
+                type_label: if k % 2 == 0 { "Runbook" } else { "Decision" },
+                owners: &owners[k % 2..],
+                tags: &tags,
+                state: if k % 3 == 0 { "stale" } else { "ok" },
+                extra: vec!["postgres"],
+                text,
+                headings: vec![("Promote", "promote", promote)],
+                body_start: 18,
+            })
+            .collect();
+        build(&sources)
+    }
+
+    #[test]
+    fn written_index_reads_back_the_same() {
+        let index = sample();
+        let files = write(&index);
+        let back = read(&files).unwrap();
+        assert_eq!(back, index);
+    }
+
+    #[test]
+    fn output_is_script_safe_and_deterministic() {
+        let files = write(&sample());
+        assert_eq!(files, write(&sample()));
+        for (name, bytes) in &files {
+            let text = std::str::from_utf8(bytes).unwrap();
+            assert!(!text.contains('<') && !text.contains('\u{2028}'), "{name}");
+            assert!(text.starts_with("OPSBOOK_SEARCH_LOAD(\""), "{name}");
+        }
+        // 600 documents of 2 targets: 1,200 snippets in chunks of 256.
+        assert!(files.iter().any(|(n, _)| n == "s-4.js"));
+        assert!(!files.iter().any(|(n, _)| n == "s-5.js"));
+    }
+
+    #[test]
+    fn shards_by_leading_characters() {
+        assert_eq!(key_len(10), 0);
+        assert_eq!(key_len(100_000), 1);
+        assert_eq!(key_len(1_000_000), 2);
+        assert_eq!(shard_key("failover", 2), "fa");
+        assert_eq!(shard_key("é", 2), "é");
+        assert_eq!(shard_key("数据", 1), "数");
+        assert_eq!(shard_key("x", 0), "");
+        assert_eq!(shard_name("fa"), "t-6661");
+        assert_eq!(shard_name("é"), "t-c3a9");
+        assert_eq!(shard_name(""), "t-all");
+    }
+}

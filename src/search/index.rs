@@ -1,0 +1,449 @@
+//! The search index as data: documents with their headings as targets, and a sorted term
+//! dictionary whose postings say in which target and which field a term occurs.
+//!
+//! Built from each document's `Rendered::text` and headings (the one Markdown pass already
+//! made them); nothing here parses Markdown or HTML.
+
+use super::tokenize::{fold, terms};
+use crate::handbook::Handbook;
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap};
+
+/// Where a term occurs; a higher field ranks higher.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Field {
+    Body = 0,
+    /// Owners, tags, service, status: words a reader may type that are not in the text.
+    Meta = 1,
+    Heading = 2,
+    Title = 3,
+}
+
+impl Field {
+    pub fn from_code(code: u64) -> Field {
+        match code & 3 {
+            0 => Field::Body,
+            1 => Field::Meta,
+            2 => Field::Heading,
+            _ => Field::Title,
+        }
+    }
+}
+
+/// A term in one target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Posting {
+    /// The target: a document's top (its title and the text before its first heading) or
+    /// one of its headings; numbered document by document, in order.
+    pub target: u32,
+    /// The best field the term occurs in, in that target.
+    pub field: Field,
+}
+
+/// A document as search results show and filter it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocEntry {
+    pub title: String,
+    pub url: String,
+    /// Index into `SearchIndex::types`.
+    pub doc_type: u32,
+    /// Indexes into `SearchIndex::owners`.
+    pub owners: Vec<u32>,
+    /// Index into `SearchIndex::states`.
+    pub state: u32,
+    /// Indexes into `SearchIndex::tags`.
+    pub tags: Vec<u32>,
+    /// The headings, each a target after the document's top: (text, anchor id).
+    pub headings: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SearchIndex {
+    /// (name, label) of each document type that occurs, by name.
+    pub types: Vec<(String, String)>,
+    pub owners: Vec<String>,
+    pub tags: Vec<String>,
+    pub states: Vec<String>,
+    pub docs: Vec<DocEntry>,
+    /// Sorted by term; each posting list sorted by target.
+    pub terms: Vec<(String, Vec<Posting>)>,
+    /// For each target, the start of its text, for result snippets.
+    pub snippets: Vec<String>,
+}
+
+/// One document's postings (by term, then target) and its targets' snippets.
+type DocumentTerms = (Vec<(String, Posting)>, Vec<String>);
+
+/// How much of each target's text a result can show.
+pub const SNIPPET_CHARS: usize = 200;
+
+/// What the index needs of one document; the site fills it from the handbook and its facts.
+pub struct Source<'a> {
+    pub title: &'a str,
+    pub url: &'a str,
+    pub doc_type: &'a str,
+    pub type_label: &'a str,
+    pub owners: &'a [String],
+    pub tags: &'a [String],
+    pub state: &'a str,
+    /// Other words the document is found by (service, status).
+    pub extra: Vec<&'a str>,
+    pub text: &'a str,
+    /// (text, id, offset of the heading's section in `text`).
+    pub headings: Vec<(&'a str, &'a str, usize)>,
+    /// Where the body starts in `text` (after a title heading).
+    pub body_start: usize,
+}
+
+impl<'a> Source<'a> {
+    /// A loaded document with its review state.
+    pub fn of(handbook: &'a Handbook, i: usize, state: &'a str) -> Source<'a> {
+        let d = &handbook.documents[i];
+        let r = &d.rendered;
+        Source {
+            title: &d.title,
+            url: &d.url,
+            doc_type: &d.doc_type,
+            type_label: handbook
+                .types
+                .get(&d.doc_type)
+                .map_or("Page", |t| t.label.as_str()),
+            owners: &d.meta.owners,
+            tags: &d.meta.tags,
+            state,
+            extra: [d.meta.service.as_deref(), d.meta.status.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect(),
+            text: &r.text,
+            headings: r
+                .headings
+                .iter()
+                .map(|h| (h.text.as_str(), h.id.as_str(), h.text_offset))
+                .collect(),
+            body_start: r
+                .title_heading
+                .as_ref()
+                .map_or(0, |h| (h.text.len() + 1).min(r.text.len())),
+        }
+    }
+}
+
+/// Builds the index of every loaded document (drafts are only loaded with `--drafts`).
+pub fn build_for(handbook: &Handbook, states: &[&str]) -> SearchIndex {
+    let sources: Vec<Source<'_>> = (0..handbook.documents.len())
+        .map(|i| Source::of(handbook, i, states.get(i).copied().unwrap_or("ok")))
+        .collect();
+    build(&sources)
+}
+
+/// Builds the index of `sources`, in their order.
+pub fn build(sources: &[Source<'_>]) -> SearchIndex {
+    let mut index = SearchIndex::default();
+    let mut types: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut owners: BTreeMap<&str, u32> = BTreeMap::new();
+    let mut tags: BTreeMap<&str, u32> = BTreeMap::new();
+    let mut states: BTreeMap<&str, u32> = BTreeMap::new();
+    for s in sources {
+        types.insert(s.doc_type, s.type_label);
+        owners.extend(s.owners.iter().map(|o| (o.as_str(), 0)));
+        tags.extend(s.tags.iter().map(|t| (t.as_str(), 0)));
+        states.insert(s.state, 0);
+    }
+    let number = |map: &mut BTreeMap<&str, u32>| {
+        for (k, v) in map.values_mut().enumerate() {
+            *v = k as u32;
+        }
+    };
+    number(&mut owners);
+    number(&mut tags);
+    number(&mut states);
+    let type_ids: BTreeMap<&str, u32> = types
+        .keys()
+        .enumerate()
+        .map(|(k, n)| (*n, k as u32))
+        .collect();
+    index.types = types
+        .iter()
+        .map(|(n, l)| (n.to_string(), l.to_string()))
+        .collect();
+    index.owners = owners.keys().map(|s| s.to_string()).collect();
+    index.tags = tags.keys().map(|s| s.to_string()).collect();
+    index.states = states.keys().map(|s| s.to_string()).collect();
+
+    let mut first_target = Vec::with_capacity(sources.len());
+    let mut next = 0u32;
+    for s in sources {
+        first_target.push(next);
+        next += 1 + s.headings.len() as u32;
+        index.docs.push(DocEntry {
+            title: s.title.to_string(),
+            url: s.url.to_string(),
+            doc_type: type_ids[s.doc_type],
+            owners: s.owners.iter().map(|o| owners[o.as_str()]).collect(),
+            state: states[s.state],
+            tags: s.tags.iter().map(|t| tags[t.as_str()]).collect(),
+            headings: s
+                .headings
+                .iter()
+                .map(|(t, id, _)| (t.to_string(), id.to_string()))
+                .collect(),
+        });
+    }
+
+    // Each document on its own (in parallel): its terms, one posting per term and target.
+    let per_doc: Vec<DocumentTerms> = sources
+        .par_iter()
+        .zip(first_target.par_iter())
+        .map(|(s, &base)| document_postings(s, base))
+        .collect();
+    let mut dictionary: HashMap<String, Vec<Posting>> = HashMap::new();
+    for (postings, snippets) in per_doc {
+        for (term, posting) in postings {
+            dictionary.entry(term).or_default().push(posting);
+        }
+        index.snippets.extend(snippets);
+    }
+    let mut terms: Vec<(String, Vec<Posting>)> = dictionary.into_iter().collect();
+    terms.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    index.terms = terms;
+    index
+}
+
+/// The postings of one document (sorted by term, then target) and its targets' snippets.
+fn document_postings(s: &Source<'_>, base: u32) -> DocumentTerms {
+    // The sections: the top, then one per heading, as byte ranges of the text.
+    let mut bounds: Vec<usize> = Vec::with_capacity(s.headings.len() + 2);
+    bounds.push(s.body_start.min(s.text.len()));
+    for (_, _, offset) in &s.headings {
+        let last = *bounds.last().unwrap_or(&0);
+        bounds.push((*offset).clamp(last, s.text.len()));
+    }
+    bounds.push(s.text.len());
+    let mut folded: Vec<(u32, Field, String)> = Vec::new();
+    let mut snippets = Vec::with_capacity(s.headings.len() + 1);
+    for k in 0..=s.headings.len() {
+        let section = s.text.get(bounds[k]..bounds[k + 1]).unwrap_or("");
+        let body = match k {
+            0 => section,
+            _ => {
+                let heading = s.headings[k - 1].0;
+                section
+                    .trim_start()
+                    .strip_prefix(heading)
+                    .unwrap_or(section)
+            }
+        };
+        snippets.push(snippet(body));
+        folded.push((base + k as u32, Field::Body, fold(section)));
+        if k > 0 {
+            folded.push((base + k as u32, Field::Heading, fold(s.headings[k - 1].0)));
+        }
+    }
+    folded.push((base, Field::Title, fold(s.title)));
+    let mut meta = String::new();
+    for word in s
+        .owners
+        .iter()
+        .chain(s.tags)
+        .map(String::as_str)
+        .chain(s.extra.iter().copied())
+    {
+        meta.push_str(word);
+        meta.push(' ');
+    }
+    folded.push((base, Field::Meta, fold(&meta)));
+
+    let mut all: Vec<(&str, u32, Field)> = Vec::new();
+    for (target, field, text) in &folded {
+        all.extend(terms(text).into_iter().map(|t| (t, *target, *field)));
+    }
+    // One posting per term and target, with the best field.
+    all.sort_unstable_by(|a, b| a.0.cmp(b.0).then(a.1.cmp(&b.1)).then(b.2.cmp(&a.2)));
+    all.dedup_by(|later, kept| later.0 == kept.0 && later.1 == kept.1);
+    let postings = all
+        .into_iter()
+        .map(|(t, target, field)| (t.to_string(), Posting { target, field }))
+        .collect();
+    (postings, snippets)
+}
+
+/// The first words of a section, whitespace collapsed, cut at a word boundary.
+fn snippet(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = 0;
+    for word in text.split_whitespace() {
+        let n = word.chars().count();
+        if chars + n + 1 > SNIPPET_CHARS && chars > 0 {
+            out.push('…');
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        if n > SNIPPET_CHARS {
+            out.extend(word.chars().take(SNIPPET_CHARS));
+            out.push('…');
+            break;
+        }
+        out.push_str(word);
+        chars += n + 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source<'a>(
+        title: &'a str,
+        text: &'a str,
+        headings: Vec<(&'a str, &'a str, usize)>,
+    ) -> Source<'a> {
+        Source {
+            title,
+            url: "a.html",
+            doc_type: "runbook",
+            type_label: "Runbook",
+            owners: &[],
+            tags: &[],
+            state: "ok",
+            extra: vec![],
+            text,
+            headings,
+            body_start: 0,
+        }
+    }
+
+    fn postings<'a>(index: &'a SearchIndex, term: &str) -> &'a [Posting] {
+        index
+            .terms
+            .iter()
+            .find(|(t, _)| t == term)
+            .map_or(&[], |(_, p)| p.as_slice())
+    }
+
+    #[test]
+    fn fields_rank_title_heading_meta_body() {
+        let text = "Intro about failover.\nRecovery steps\nPromote the replica. Failover again.\n";
+        let offset = text.find("Recovery").unwrap();
+        let mut s = source(
+            "Database Failover",
+            text,
+            vec![("Recovery steps", "recovery-steps", offset)],
+        );
+        let owners = vec!["@platform".to_string()];
+        s.owners = &owners;
+        s.extra = vec!["postgres"];
+        let index = build(&[s]);
+        // Title beats the body of the same target; the heading's own section has it as body.
+        assert_eq!(
+            postings(&index, "failover"),
+            [
+                Posting {
+                    target: 0,
+                    field: Field::Title
+                },
+                Posting {
+                    target: 1,
+                    field: Field::Body
+                }
+            ]
+        );
+        assert_eq!(
+            postings(&index, "recovery"),
+            [Posting {
+                target: 1,
+                field: Field::Heading
+            }]
+        );
+        assert_eq!(
+            postings(&index, "replica"),
+            [Posting {
+                target: 1,
+                field: Field::Body
+            }]
+        );
+        assert_eq!(
+            postings(&index, "platform"),
+            [Posting {
+                target: 0,
+                field: Field::Meta
+            }]
+        );
+        assert_eq!(
+            postings(&index, "postgres"),
+            [Posting {
+                target: 0,
+                field: Field::Meta
+            }]
+        );
+        assert_eq!(
+            index.snippets,
+            [
+                "Intro about failover.",
+                "Promote the replica. Failover again."
+            ]
+        );
+        assert_eq!(
+            index.docs[0].headings,
+            [("Recovery steps".to_string(), "recovery-steps".to_string())]
+        );
+    }
+
+    #[test]
+    fn targets_are_numbered_across_documents_and_terms_sorted() {
+        let a = source(
+            "Zebra",
+            "zebra text\nAlpha\nmore\n",
+            vec![("Alpha", "alpha", 11)],
+        );
+        let b = source("Café menu", "beta", vec![]);
+        let index = build(&[a, b]);
+        assert_eq!(
+            postings(&index, "cafe"),
+            [Posting {
+                target: 2,
+                field: Field::Title
+            }]
+        );
+        let names: Vec<&str> = index.terms.iter().map(|(t, _)| t.as_str()).collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        assert_eq!(names, sorted);
+        assert_eq!(index.snippets.len(), 3);
+    }
+
+    #[test]
+    fn snippets_are_cut_at_words() {
+        let long = "word ".repeat(100);
+        let s = snippet(&long);
+        assert!(s.chars().count() <= SNIPPET_CHARS + 1, "{s}");
+        assert!(s.ends_with("word…"));
+        assert_eq!(snippet("  a\n\n b  "), "a b");
+    }
+
+    #[test]
+    fn filters_are_numbered_in_sorted_order() {
+        let owners_a = vec!["@z".to_string(), "@a".to_string()];
+        let tags_b = vec!["db".to_string()];
+        let mut a = source("A", "", vec![]);
+        a.owners = &owners_a;
+        let mut b = source("B", "", vec![]);
+        b.tags = &tags_b;
+        b.state = "stale";
+        b.doc_type = "decision";
+        b.type_label = "Decision";
+        let index = build(&[a, b]);
+        assert_eq!(index.owners, ["@a", "@z"]);
+        assert_eq!(index.docs[0].owners, [1, 0]);
+        assert_eq!(index.states, ["ok", "stale"]);
+        assert_eq!(
+            index.types[0],
+            ("decision".to_string(), "Decision".to_string())
+        );
+        assert_eq!(index.docs[1].doc_type, 0);
+        assert_eq!(index.docs[1].tags, [0]);
+    }
+}

@@ -1,0 +1,141 @@
+//! Words for search: folding (case, diacritics) and splitting text into terms.
+//!
+//! The browser's client (`search.js`) folds and splits a query the same way, so the rules
+//! here are deliberately few: lowercase, decompose (NFD), drop every mark
+//! (`General_Category=Mark`) but the kana voicing marks, recompose (NFC), then words are runs of alphabetic or numeric characters, and
+//! runs of CJK ideographs or kana, which have no spaces between words, become overlapping
+//! character bigrams.
+
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+
+/// Lowercase, without diacritics: `Café` → `cafe`.
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    if text.is_ascii() {
+        out.push_str(text);
+        out.make_ascii_lowercase();
+        return out;
+    }
+    let lower = text.to_lowercase();
+    // Kana voicing marks are not diacritics: デ stays デ (recomposed by NFC).
+    out.extend(
+        lower
+            .nfd()
+            .filter(|c| !is_combining_mark(*c) || matches!(c, '\u{3099}' | '\u{309A}'))
+            .nfc(),
+    );
+    out
+}
+
+/// Ideographs and kana: written without spaces, indexed as character bigrams.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c,
+        '\u{3040}'..='\u{30FF}' // hiragana, katakana
+        | '\u{3400}'..='\u{4DBF}' // CJK extension A
+        | '\u{4E00}'..='\u{9FFF}' // CJK unified ideographs
+        | '\u{F900}'..='\u{FAFF}' // compatibility ideographs
+        | '\u{20000}'..='\u{2FA1F}')
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() && !is_cjk(c)
+}
+
+/// The terms of already folded text, in order, as slices of it.
+pub fn terms(folded: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut chars = folded.char_indices().peekable();
+    while let Some((start, c)) = chars.next() {
+        if is_word_char(c) {
+            let mut end = start + c.len_utf8();
+            while let Some(&(i, d)) = chars.peek() {
+                if !is_word_char(d) {
+                    break;
+                }
+                end = i + d.len_utf8();
+                chars.next();
+            }
+            out.push(&folded[start..end]);
+        } else if is_cjk(c) {
+            let mut run = vec![(start, c)];
+            while let Some(&(i, d)) = chars.peek() {
+                if !is_cjk(d) {
+                    break;
+                }
+                run.push((i, d));
+                chars.next();
+            }
+            if run.len() == 1 {
+                out.push(&folded[start..start + c.len_utf8()]);
+            }
+            for pair in run.windows(2) {
+                let (i, _) = pair[0];
+                let (j, d) = pair[1];
+                out.push(&folded[i..j + d.len_utf8()]);
+            }
+        }
+    }
+    out
+}
+
+/// Folds `text` and returns its terms as owned strings.
+pub fn tokenize(text: &str) -> Vec<String> {
+    terms(&fold(text)).into_iter().map(str::to_string).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_are_split_on_anything_not_a_letter_or_digit() {
+        assert_eq!(
+            tokenize("Fail over: db-primary_2, INC-20250314-02!"),
+            ["fail", "over", "db", "primary", "2", "inc", "20250314", "02"]
+        );
+    }
+
+    #[test]
+    fn case_is_folded() {
+        assert_eq!(
+            tokenize("PostgreSQL ÉTÉ Straße"),
+            ["postgresql", "ete", "straße"]
+        );
+    }
+
+    #[test]
+    fn diacritics_are_folded() {
+        assert_eq!(fold("Café"), "cafe");
+        assert_eq!(
+            tokenize("crème brûlée naïve Ångström"),
+            ["creme", "brulee", "naive", "angstrom"]
+        );
+        // Decomposed input folds the same as precomposed.
+        assert_eq!(fold("Cafe\u{301}"), "cafe");
+    }
+
+    #[test]
+    fn unicode_words_stay_whole() {
+        assert_eq!(tokenize("сервер базы данных"), ["сервер", "базы", "данных"]);
+        assert_eq!(tokenize("Ελληνικά δεδομένα"), ["ελληνικα", "δεδομενα"]);
+        assert_eq!(tokenize("x² ½"), ["x²", "½"]);
+    }
+
+    #[test]
+    fn cjk_runs_become_bigrams() {
+        assert_eq!(tokenize("数据库故障"), ["数据", "据库", "库故", "故障"]);
+        assert_eq!(tokenize("切替 DB"), ["切替", "db"]);
+        assert_eq!(tokenize("库 x"), ["库", "x"]);
+        assert_eq!(
+            tokenize("データベース"),
+            ["デー", "ータ", "タベ", "ベー", "ース"]
+        );
+    }
+
+    #[test]
+    fn nothing_to_index() {
+        assert!(tokenize("  -- ** !! ").is_empty());
+        assert!(tokenize("").is_empty());
+    }
+}

@@ -99,7 +99,9 @@ pub fn build(handbook: &Handbook, options: &BuildOptions) -> Result<BuildReport>
     let facts = Facts::new(handbook, options.today);
     let nav = Nav::new(&handbook.documents, &handbook.types);
     let staging = output::Staging::new(&out)?;
-    let site = Site::new(handbook, &facts, &nav, &theme, options.today);
+    let search = crate::search::format::write(&crate::search::build_for(handbook, &facts.states));
+    log::info!("built the search index in {:.2?}", started.elapsed());
+    let site = Site::new(handbook, &facts, &nav, &theme, options.today, &search);
     log::info!("prepared the site in {:.2?}", started.elapsed());
 
     let order = nav.reading_order();
@@ -120,6 +122,8 @@ pub fn build(handbook: &Handbook, options: &BuildOptions) -> Result<BuildReport>
             dirs.insert(dir);
         }
     }
+    let search_dir = format!("{ASSET_DIR}/{}", crate::search::SEARCH_DIR);
+    dirs.insert(&search_dir);
     dirs.insert(crate::handbook::OWNERS_DIR);
     dirs.insert(crate::handbook::TAGS_DIR);
     for dir in &dirs {
@@ -169,6 +173,12 @@ pub fn build(handbook: &Handbook, options: &BuildOptions) -> Result<BuildReport>
         })?;
     site.write_print(&staging.dir.join("print.html"))?;
     log::info!("rendered the generated pages in {:.2?}", started.elapsed());
+
+    search.par_iter().try_for_each(|(name, bytes)| {
+        crate::files::write(&staging.dir.join(&search_dir).join(name), bytes)
+    })?;
+    drop(search);
+    log::info!("wrote the search index in {:.2?}", started.elapsed());
 
     let not_found = site.render_404()?;
     crate::files::write(&staging.dir.join("404.html"), not_found.as_bytes())?;
@@ -390,6 +400,7 @@ impl<'a> Site<'a> {
         nav: &'a Nav,
         theme: &'a Theme,
         today: Date,
+        search: &[(String, Vec<u8>)],
     ) -> Site<'a> {
         let nav_js = format!(
             "window.OPSBOOK_NAV = {};\n",
@@ -402,6 +413,11 @@ impl<'a> Site<'a> {
         }
         hash.write(nav_js.as_bytes());
         hash.write(syntax_css.as_bytes());
+        // The search index changes with any text; its files are fetched with this version.
+        for (name, bytes) in search {
+            hash.write(name.as_bytes());
+            hash.write(bytes);
+        }
         let config = &handbook.config;
         Site {
             handbook,

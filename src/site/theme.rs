@@ -73,6 +73,10 @@ pub const DEFAULT_STATIC: &[(&str, &[u8])] = &[
         "opsbook.js",
         include_bytes!("../../themes/default/static/opsbook.js"),
     ),
+    (
+        "search.js",
+        include_bytes!("../../themes/default/static/search.js"),
+    ),
 ];
 
 /// Compiled templates and the static files to copy into the site.

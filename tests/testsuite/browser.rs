@@ -6,7 +6,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn chromium() -> Option<String> {
+/// The Chromium to run, or `None` (with a notice) to skip; shared with `search.rs`.
+pub(crate) fn chromium() -> Option<String> {
     let candidates = [
         std::env::var("OPSBOOK_CHROMIUM").unwrap_or_default(),
         "chromium".into(),
@@ -35,6 +36,11 @@ fn chromium() -> Option<String> {
 
 /// The DOM of a page after its scripts ran.
 fn dump_dom(browser: &str, page: &Path) -> String {
+    dump_dom_url(browser, &format!("file://{}", page.display()))
+}
+
+/// The DOM of a URL (a `file://` one, with a query string if need be) after its scripts ran.
+pub(crate) fn dump_dom_url(browser: &str, url: &str) -> String {
     let profile = tempfile::tempdir().unwrap();
     let mut child = Command::new(browser)
         .args([
@@ -51,7 +57,7 @@ fn dump_dom(browser: &str, page: &Path) -> String {
         ])
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg("--dump-dom")
-        .arg(format!("file://{}", page.display()))
+        .arg(url)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

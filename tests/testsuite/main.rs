@@ -21,6 +21,7 @@ mod navigation;
 mod new;
 mod review;
 mod sample;
+mod search;
 mod serve;
 mod tasks;
 mod types;

@@ -6,6 +6,7 @@
   var doc = document.documentElement;
   var root = doc.getAttribute("data-root") || "";
   var current = doc.getAttribute("data-page") || "";
+  var self = document.currentScript ? document.currentScript.src : "";
 
   // Light / dark: the reader's choice is remembered; until then the system decides.
   var toggle = document.querySelector(".theme-toggle");
@@ -76,6 +77,31 @@
     if (days === null) return;
     el.textContent = days < 0 ? "was due " + date + " (" + -days + " day" + (days === -1 ? "" : "s") + " ago)" : "next " + date;
   });
+
+  // Search: search.js and its index load on first use; `/` and Ctrl-K / Cmd-K focus the box,
+  // `?q=` opens the search and `?highlight=` marks the words a result was found by.
+  var searchInput = document.getElementById("search-input");
+  function loadSearch() {
+    if (document.getElementById("opsbook-search-js") || !self) return;
+    var s = document.createElement("script");
+    s.id = "opsbook-search-js";
+    s.src = self.replace(/opsbook\.js(?=\?|$)/, "search.js");
+    document.head.appendChild(s);
+  }
+  if (searchInput) {
+    searchInput.addEventListener("focus", loadSearch);
+    document.addEventListener("keydown", function (e) {
+      var t = e.target;
+      var typing = t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.nodeName));
+      var slash = e.key === "/" && !typing && !e.ctrlKey && !e.metaKey && !e.altKey;
+      var ctrlK = (e.ctrlKey || e.metaKey) && (e.key === "k" || e.key === "K");
+      if (!slash && !ctrlK) return;
+      e.preventDefault();
+      searchInput.focus();
+      searchInput.select();
+    });
+  }
+  if (/[?&](q|highlight)=/.test(window.location.search)) loadSearch();
 
   var printButton = document.querySelector(".print-button");
   if (printButton) printButton.addEventListener("click", function () { window.print(); });

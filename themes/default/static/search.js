@@ -1,0 +1,510 @@
+// opsbook search: the client of the index `opsbook build` writes to _opsbook/search/.
+// Loaded on first use by opsbook.js. The index files are scripts that call
+// OPSBOOK_SEARCH_LOAD(key, data...), so they load from file:// as well as from a server.
+// Everything shown is inserted as text (createElement / textContent), never as markup.
+(function () {
+  "use strict";
+  if (window.OPSBOOK_SEARCH) return;
+  var html = document.documentElement;
+  var root = html.getAttribute("data-root") || "";
+  var me = document.currentScript && document.currentScript.src || "";
+  var version = (/\?v=[^#]*/.exec(me) || [""])[0];
+  var base = root + "_opsbook/search/";
+  var MAX_RESULTS = 20;
+  var MAX_EXPANSIONS = 200;
+  // Field weights: title, heading, meta, body; an exact word counts three times a prefix.
+  var FIELD_WEIGHT = [1, 20, 40, 100];
+  var EXACT = 3;
+
+  // --- Words: the same rules as src/search/tokenize.rs ---------------------------------
+  var MARKS = /(?![\u3099\u309A])\p{M}/gu;
+  var CJK = "\u3040-\u30FF\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF\u{20000}-\u{2FA1F}";
+  var TERM = new RegExp("(?:(?![" + CJK + "])[\\p{Alphabetic}\\p{N}])+|[" + CJK + "]+", "gu");
+  var IS_CJK = new RegExp("^[" + CJK + "]", "u");
+
+  function fold(s) {
+    s = s.toLowerCase();
+    // eslint-disable-next-line no-control-regex
+    if (/^[\x00-\x7f]*$/.test(s)) return s;
+    return s.normalize("NFD").replace(MARKS, "").normalize("NFC");
+  }
+
+  function terms(folded) {
+    var out = [];
+    var m;
+    TERM.lastIndex = 0;
+    while ((m = TERM.exec(folded))) {
+      var w = m[0];
+      if (IS_CJK.test(w)) {
+        var chars = Array.from(w);
+        if (chars.length === 1) out.push(w);
+        for (var i = 0; i + 1 < chars.length; i++) out.push(chars[i] + chars[i + 1]);
+      } else {
+        out.push(w);
+      }
+    }
+    return out;
+  }
+
+  // --- Loading index files -------------------------------------------------------------
+  var files = {};
+  var waiting = {};
+  window.OPSBOOK_SEARCH_LOAD = function (key) {
+    var args = Array.prototype.slice.call(arguments, 1);
+    files[key] = args;
+    (waiting[key] || []).forEach(function (cb) { cb(args); });
+    delete waiting[key];
+  };
+  function load(name, cb) {
+    if (Object.prototype.hasOwnProperty.call(files, name)) { cb(files[name]); return; }
+    if (waiting[name]) { waiting[name].push(cb); return; }
+    waiting[name] = [cb];
+    var s = document.createElement("script");
+    s.src = base + name + ".js" + version;
+    s.onerror = function () { window.OPSBOOK_SEARCH_LOAD(name, null); };
+    document.head.appendChild(s);
+  }
+
+  var index = null;
+  var targets = []; // target -> [doc, heading index or -1]
+  function withIndex(cb) {
+    if (index) { cb(index); return; }
+    load("index", function (args) {
+      if (!index && args && args[0] && args[0].v === 1) {
+        index = args[0];
+        index.shardSet = {};
+        index.shards.forEach(function (k) { index.shardSet[k] = true; });
+        index.docs.forEach(function (d, i) {
+          targets.push([i, -1]);
+          d[6].forEach(function (h, k) { targets.push([i, k]); });
+        });
+      }
+      if (index) cb(index);
+      else setStatus("The search index could not be loaded.");
+    });
+  }
+
+  function shardKey(term) {
+    var chars = Array.from(term);
+    return chars.slice(0, index.keyLen).join("");
+  }
+  function shardName(key) {
+    if (!key) return "t-all";
+    var bytes = new TextEncoder().encode(key);
+    var name = "t-";
+    for (var i = 0; i < bytes.length; i++) name += (bytes[i] < 16 ? "0" : "") + bytes[i].toString(16);
+    return name;
+  }
+  function withShard(term, cb) {
+    var key = shardKey(term);
+    if (!index.shardSet[key]) { cb(null); return; }
+    load(shardName(key), function (args) {
+      if (!args) { cb(null); return; }
+      var shard = args;
+      if (!shard.decoded) shard.decoded = [];
+      cb(shard);
+    });
+  }
+
+  function postings(shard, k) {
+    var d = shard.decoded[k];
+    if (d) return d;
+    var raw = shard[1][k];
+    var out = new Array(raw.length);
+    var target = 0;
+    for (var i = 0; i < raw.length; i++) {
+      target += Math.floor(raw[i] / 4);
+      out[i] = [target, raw[i] % 4];
+    }
+    shard.decoded[k] = out;
+    return out;
+  }
+
+  // target -> best score of one query term: the exact word, then words it begins.
+  function termScores(shard, term) {
+    var scores = new Map();
+    if (!shard) return scores;
+    var list = shard[0];
+    var lo = 0;
+    var hi = list.length;
+    while (lo < hi) {
+      var mid = (lo + hi) >> 1;
+      if (list[mid] < term) lo = mid + 1; else hi = mid;
+    }
+    for (var k = lo, n = 0; k < list.length && n < MAX_EXPANSIONS && list[k].lastIndexOf(term, 0) === 0; k++, n++) {
+      var factor = list[k] === term ? EXACT : 1;
+      var ps = postings(shard, k);
+      for (var i = 0; i < ps.length; i++) {
+        var s = FIELD_WEIGHT[ps[i][1]] * factor;
+        var old = scores.get(ps[i][0]);
+        if (old === undefined || s > old) scores.set(ps[i][0], s);
+      }
+    }
+    return scores;
+  }
+
+  // --- Queries -------------------------------------------------------------------------
+  var FILTER = /^(type|owner|tag|state):(.+)$/i;
+  function parse(q) {
+    var filters = { type: [], owner: [], tag: [], state: [] };
+    var words = [];
+    q.split(/\s+/).forEach(function (part) {
+      var m = FILTER.exec(part);
+      if (m) filters[m[1].toLowerCase()].push(fold(m[2]));
+      else if (part) words.push(part);
+    });
+    return { filters: filters, terms: unique(terms(fold(words.join(" ")))) };
+  }
+  function unique(list) {
+    return list.filter(function (t, i) { return list.indexOf(t) === i; });
+  }
+  function bare(s) { return fold(s).replace(/^@/, ""); }
+
+  function docFilter(filters) {
+    var ui = selected();
+    var want = {
+      type: filters.type.concat(ui.type ? [ui.type] : []),
+      owner: filters.owner.concat(ui.owner ? [ui.owner] : []),
+      tag: filters.tag.concat(ui.tag ? [ui.tag] : []),
+      state: filters.state.concat(ui.state ? [ui.state] : [])
+    };
+    var active = want.type.length || want.owner.length || want.tag.length || want.state.length;
+    if (!active) return null;
+    return function (d) {
+      var type = index.types[d[2]];
+      if (!want.type.every(function (t) { return fold(type[0]) === t || fold(type[1]) === t || fold(type[1]).replace(/\s+/g, "-") === t; })) return false;
+      var owners = d[3].map(function (o) { return bare(index.owners[o]); });
+      if (!want.owner.every(function (o) { return owners.indexOf(bare(o)) >= 0; })) return false;
+      var tags = d[5].map(function (t) { return fold(index.tags[t]); });
+      if (!want.tag.every(function (t) { return tags.indexOf(fold(t)) >= 0; })) return false;
+      var state = index.states[d[4]];
+      return want.state.every(function (s) { return s === state; });
+    };
+  }
+
+  // Runs a query; calls back with the results, best first: {doc, target, heading, score}.
+  function search(q, cb) {
+    withIndex(function () {
+      var parsed = parse(q);
+      var keep = docFilter(parsed.filters);
+      if (!parsed.terms.length) {
+        if (!keep) { cb(parsed, []); return; }
+        var all = [];
+        index.docs.forEach(function (d, i) { if (keep(d)) all.push({ doc: i, heading: -1, score: 0 }); });
+        cb(parsed, all);
+        return;
+      }
+      var pending = parsed.terms.length;
+      var perTerm = new Array(pending);
+      parsed.terms.forEach(function (term, k) {
+        withShard(term, function (shard) {
+          perTerm[k] = termScores(shard, term);
+          if (--pending === 0) cb(parsed, rank(perTerm, keep));
+        });
+      });
+    });
+  }
+
+  function rank(perTerm, keep) {
+    // Documents that have every term (anywhere in them), scored by the best target of each.
+    var docs = new Map();
+    perTerm.forEach(function (scores, k) {
+      scores.forEach(function (score, target) {
+        var d = targets[target][0];
+        var entry = docs.get(d);
+        if (!entry) {
+          if (k > 0) return;
+          entry = { best: new Array(perTerm.length).fill(0), targets: new Map() };
+          docs.set(d, entry);
+        }
+        if (score > entry.best[k]) entry.best[k] = score;
+        entry.targets.set(target, (entry.targets.get(target) || 0) + score);
+      });
+    });
+    var results = [];
+    docs.forEach(function (entry, d) {
+      if (entry.best.some(function (s) { return s === 0; })) return;
+      if (keep && !keep(index.docs[d])) return;
+      var landing = -1;
+      var top = -1;
+      entry.targets.forEach(function (s, t) {
+        if (s > top || (s === top && t < landing)) { top = s; landing = t; }
+      });
+      var score = entry.best.reduce(function (a, b) { return a + b; }, 0);
+      results.push({ doc: d, target: landing, heading: targets[landing][1], score: score });
+    });
+    results.sort(function (a, b) {
+      return b.score - a.score || index.docs[a.doc][0].length - index.docs[b.doc][0].length || a.doc - b.doc;
+    });
+    return results;
+  }
+
+  // --- Marking matched words -------------------------------------------------------------
+  // Appends `text` to `parent`, each word that a query term begins in a <mark>.
+  function appendMarked(parent, text, queryTerms) {
+    var words = queryTerms.filter(function (t) { return !IS_CJK.test(t); });
+    var cjk = queryTerms.filter(function (t) { return IS_CJK.test(t); });
+    var last = 0;
+    var ranges = [];
+    var m;
+    var re = new RegExp(TERM.source, "gu");
+    while ((m = re.exec(text))) {
+      if (IS_CJK.test(m[0])) {
+        cjk.forEach(function (t) {
+          var at = m[0].indexOf(t);
+          while (at >= 0) {
+            ranges.push([m.index + at, m.index + at + t.length]);
+            at = m[0].indexOf(t, at + 1);
+          }
+        });
+      } else {
+        var f = fold(m[0]);
+        if (words.some(function (t) { return f.lastIndexOf(t, 0) === 0; })) ranges.push([m.index, m.index + m[0].length]);
+      }
+    }
+    ranges.sort(function (a, b) { return a[0] - b[0]; });
+    ranges.forEach(function (r) {
+      var start = Math.max(r[0], last);
+      if (start >= r[1]) return;
+      if (start > last) parent.appendChild(document.createTextNode(text.slice(last, start)));
+      var mark = document.createElement("mark");
+      mark.textContent = text.slice(start, r[1]);
+      parent.appendChild(mark);
+      last = r[1];
+    });
+    if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
+    return ranges.length;
+  }
+
+  // The target page marks the words it was found by (`?highlight=`).
+  function highlightPage(words) {
+    var main = document.getElementById("content");
+    var queryTerms = unique(terms(fold(words)));
+    if (!main || !queryTerms.length) return;
+    var walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT, null);
+    var nodes = [];
+    var node;
+    while ((node = walker.nextNode())) {
+      var tag = node.parentNode && node.parentNode.nodeName;
+      if (tag !== "SCRIPT" && tag !== "STYLE" && tag !== "MARK" && node.nodeValue.trim()) nodes.push(node);
+    }
+    var first = null;
+    nodes.forEach(function (n) {
+      var fragment = document.createDocumentFragment();
+      if (appendMarked(fragment, n.nodeValue, queryTerms)) {
+        first = first || fragment.querySelector("mark");
+        n.parentNode.replaceChild(fragment, n);
+      }
+    });
+    if (first && !location.hash && first.scrollIntoView) first.scrollIntoView({ block: "center" });
+  }
+
+  // --- The user interface ----------------------------------------------------------------
+  var input = document.getElementById("search-input");
+  var form = input && input.form;
+  var container = input && (input.closest(".search") || input.parentNode);
+  var panel;
+  var list;
+  var status;
+  var selects = {};
+  var results = [];
+  var active = -1;
+  var seq = 0;
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  function setStatus(text) { if (status) status.textContent = text; }
+
+  function selected() {
+    var out = {};
+    Object.keys(selects).forEach(function (k) { out[k] = selects[k].value ? fold(selects[k].value) : ""; });
+    return out;
+  }
+
+  function buildPanel() {
+    panel = el("div", "search-panel");
+    panel.id = "search-panel";
+    panel.hidden = true;
+    var filters = el("div", "search-filters");
+    [["type", "Any type"], ["owner", "Any owner"], ["state", "Any review state"], ["tag", "Any tag"]].forEach(function (f) {
+      var select = el("select", "search-filter");
+      select.setAttribute("aria-label", "Filter by " + f[0]);
+      select.name = "search-" + f[0];
+      select.appendChild(el("option", "", f[1])).value = "";
+      selects[f[0]] = select;
+      select.addEventListener("change", function () { update(); input.focus(); });
+      filters.appendChild(select);
+    });
+    status = el("p", "search-status");
+    status.setAttribute("role", "status");
+    list = el("ul", "search-results");
+    list.id = "search-results";
+    list.setAttribute("role", "listbox");
+    list.setAttribute("aria-label", "Search results");
+    panel.appendChild(filters);
+    panel.appendChild(status);
+    panel.appendChild(list);
+    container.appendChild(panel);
+    input.setAttribute("aria-controls", "search-results");
+  }
+
+  function fillFilters() {
+    var labels = { "ok": "Reviewed", "due-soon": "Review due soon", "stale": "Stale", "never-reviewed": "Never reviewed", "exempt": "No review needed" };
+    index.types.forEach(function (t) { selects.type.appendChild(el("option", "", t[1])).value = t[0]; });
+    index.owners.forEach(function (o) { selects.owner.appendChild(el("option", "", o)).value = o; });
+    index.states.forEach(function (s) { selects.state.appendChild(el("option", "", labels[s] || s)).value = s; });
+    index.tags.forEach(function (t) { selects.tag.appendChild(el("option", "", t)).value = t; });
+  }
+
+  function open(yes) {
+    panel.hidden = !yes;
+    input.setAttribute("aria-expanded", yes ? "true" : "false");
+  }
+
+  function targetUrl(r, queryTerms) {
+    var d = index.docs[r.doc];
+    var url = root + d[1];
+    if (queryTerms.length) url += "?highlight=" + encodeURIComponent(queryTerms.join(" "));
+    if (r.heading >= 0) url += "#" + encodeURIComponent(d[6][r.heading][1]);
+    return url;
+  }
+
+  var STATE_LABELS = { "ok": "", "due-soon": "review due soon", "stale": "stale", "never-reviewed": "never reviewed", "exempt": "" };
+
+  function render(parsed, found, started) {
+    results = found;
+    active = found.length ? 0 : -1;
+    list.textContent = "";
+    var shown = found.slice(0, MAX_RESULTS);
+    shown.forEach(function (r, k) {
+      var d = index.docs[r.doc];
+      var li = el("li", "search-result");
+      li.id = "search-result-" + k;
+      li.setAttribute("role", "option");
+      var a = el("a");
+      a.href = targetUrl(r, parsed.terms);
+      var title = el("span", "search-title");
+      appendMarked(title, d[0], parsed.terms);
+      a.appendChild(title);
+      if (r.heading >= 0) {
+        var heading = el("span", "search-heading");
+        appendMarked(heading, d[6][r.heading][0], parsed.terms);
+        a.appendChild(heading);
+      }
+      var meta = [index.types[d[2]][1]];
+      if (d[3].length) meta.push(d[3].map(function (o) { return index.owners[o]; }).join(", "));
+      var state = STATE_LABELS[index.states[d[4]]];
+      if (state) meta.push(state);
+      a.appendChild(el("span", "search-meta state-" + index.states[d[4]], meta.join(" · ")));
+      var snippet = el("span", "search-snippet");
+      a.appendChild(snippet);
+      li.appendChild(a);
+      li.addEventListener("mousemove", function () { setActive(k); });
+      list.appendChild(li);
+      var target = targetIndex(r);
+      var chunk = Math.floor(target / index.chunk);
+      load("s-" + chunk, function (args) {
+        if (!args || !snippet.isConnected) return;
+        var text = args[0][target - chunk * index.chunk] || "";
+        appendMarked(snippet, text, parsed.terms);
+      });
+    });
+    setActive(active);
+    var n = found.length;
+    if (!parsed.terms.length && n === 0) setStatus("Type to search the handbook.");
+    else setStatus(n === 0 ? "No results." : n === 1 ? "1 result" : n > MAX_RESULTS ? n + " results, the first " + MAX_RESULTS + " shown" : n + " results");
+    var ms = performance.now() - started;
+    panel.setAttribute("data-search-ms", ms.toFixed(1));
+    window.OPSBOOK_SEARCH.lastMs = ms;
+    window.OPSBOOK_SEARCH.done += 1;
+  }
+
+  function targetIndex(r) {
+    if (r.target !== undefined) return r.target;
+    // Filter-only results land on the document's top: find its first target.
+    var lo = 0;
+    var hi = targets.length;
+    while (lo < hi) {
+      var mid = (lo + hi) >> 1;
+      if (targets[mid][0] < r.doc) lo = mid + 1; else hi = mid;
+    }
+    return lo;
+  }
+
+  function setActive(k) {
+    var items = list.children;
+    for (var i = 0; i < items.length; i++) {
+      items[i].setAttribute("aria-selected", i === k ? "true" : "false");
+      items[i].classList.toggle("active", i === k);
+    }
+    active = k;
+    if (k >= 0 && items[k]) {
+      input.setAttribute("aria-activedescendant", items[k].id);
+      if (items[k].scrollIntoView) items[k].scrollIntoView({ block: "nearest" });
+    } else {
+      input.removeAttribute("aria-activedescendant");
+    }
+  }
+
+  function update() {
+    var q = input.value;
+    var mine = ++seq;
+    var started = performance.now();
+    open(true);
+    search(q, function (parsed, found) {
+      if (mine !== seq) return;
+      render(parsed, found, started);
+    });
+  }
+
+  function go() {
+    var items = list.children;
+    var k = active >= 0 ? active : 0;
+    var a = items[k] && items[k].querySelector("a");
+    if (a) window.location.href = a.href;
+  }
+
+  window.OPSBOOK_SEARCH = { fold: fold, terms: terms, search: search, lastMs: null, done: 0 };
+
+  var params = new URLSearchParams(window.location.search);
+  var highlight = params.get("highlight");
+  if (highlight) highlightPage(highlight);
+
+  if (!input || !container) return;
+  buildPanel();
+  withIndex(fillFilters);
+  input.addEventListener("input", update);
+  input.addEventListener("focus", function () { if (input.value) open(true); });
+  input.addEventListener("keydown", function (e) {
+    var n = Math.min(results.length, MAX_RESULTS);
+    if (e.key === "ArrowDown") {
+      e.preventDefault();
+      if (n) setActive((active + 1) % n);
+    } else if (e.key === "ArrowUp") {
+      e.preventDefault();
+      if (n) setActive((active - 1 + n) % n);
+    } else if (e.key === "Enter") {
+      e.preventDefault();
+      go();
+    } else if (e.key === "Escape") {
+      open(false);
+    }
+  });
+  if (form) form.addEventListener("submit", function (e) { e.preventDefault(); go(); });
+  document.addEventListener("click", function (e) {
+    if (!container.contains(e.target)) open(false);
+  });
+  var q = params.get("q");
+  if (q) {
+    input.value = q;
+    input.focus();
+    update();
+  } else if (input.value || document.activeElement === input) {
+    if (input.value) update();
+  }
+})();

@@ -71,8 +71,21 @@ pub struct SearchIndex {
     pub snippets: Vec<String>,
 }
 
-/// One document's postings (by term, then target) and its targets' snippets.
-type DocumentTerms = (Vec<(String, Posting)>, Vec<String>);
+/// One document's terms: its folded text, once, and one posting per term and target as a
+/// byte range of that text (sorted by term, then target); and its targets' snippets.
+/// Ranges instead of strings: a large handbook has millions of them.
+struct DocumentTerms {
+    folded: String,
+    postings: Vec<(u32, u32, Posting)>,
+    snippets: Vec<String>,
+}
+
+impl DocumentTerms {
+    fn term(&self, k: usize) -> &str {
+        let (start, end, _) = self.postings[k];
+        &self.folded[start as usize..end as usize]
+    }
+}
 
 /// How much of each target's text a result can show.
 pub const SNIPPET_CHARS: usize = 200;
@@ -192,21 +205,59 @@ pub fn build(sources: &[Source<'_>]) -> SearchIndex {
     }
 
     // Each document on its own (in parallel): its terms, one posting per term and target.
+    let started = std::time::Instant::now();
     let per_doc: Vec<DocumentTerms> = sources
         .par_iter()
         .zip(first_target.par_iter())
         .map(|(s, &base)| document_postings(s, base))
         .collect();
-    let mut dictionary: HashMap<String, Vec<Posting>> = HashMap::new();
-    for (postings, snippets) in per_doc {
-        for (term, posting) in postings {
-            dictionary.entry(term).or_default().push(posting);
+    log::debug!(
+        "search: terms of each document in {:.2?}",
+        started.elapsed()
+    );
+    // Merged in parallel by runs of documents (each run's dictionary is small: a handbook
+    // has far fewer distinct words than postings), then the runs in order, so every posting
+    // list stays sorted by target.
+    let run = (per_doc.len() / (rayon::current_num_threads() * 4)).max(64);
+    let runs: Vec<HashMap<&str, Vec<Posting>>> = per_doc
+        .par_chunks(run)
+        .map(|docs| {
+            let mut dictionary: HashMap<&str, Vec<Posting>> = HashMap::new();
+            for doc in docs {
+                let mut k = 0;
+                while k < doc.postings.len() {
+                    let term = doc.term(k);
+                    // One lookup per term of the document, for all its targets.
+                    let n = doc.postings[k..]
+                        .iter()
+                        .take_while(|&&(s, e, _)| &doc.folded[s as usize..e as usize] == term)
+                        .count();
+                    dictionary
+                        .entry(term)
+                        .or_default()
+                        .extend(doc.postings[k..k + n].iter().map(|p| p.2));
+                    k += n;
+                }
+            }
+            dictionary
+        })
+        .collect();
+    let mut dictionary: HashMap<&str, Vec<Posting>> = HashMap::new();
+    for part in runs {
+        for (term, postings) in part {
+            dictionary.entry(term).or_default().extend(postings);
         }
-        index.snippets.extend(snippets);
     }
-    let mut terms: Vec<(String, Vec<Posting>)> = dictionary.into_iter().collect();
+    let mut terms: Vec<(String, Vec<Posting>)> = dictionary
+        .into_iter()
+        .map(|(t, p)| (t.to_string(), p))
+        .collect();
     terms.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
     index.terms = terms;
+    for doc in per_doc {
+        index.snippets.extend(doc.snippets);
+    }
+    log::debug!("search: merged the dictionary in {:.2?}", started.elapsed());
     index
 }
 
@@ -220,7 +271,15 @@ fn document_postings(s: &Source<'_>, base: u32) -> DocumentTerms {
         bounds.push((*offset).clamp(last, s.text.len()));
     }
     bounds.push(s.text.len());
-    let mut folded: Vec<(u32, Field, String)> = Vec::new();
+    // Every piece of the document folded into one string: (target, field, range).
+    let mut folded = String::with_capacity(s.text.len() + s.title.len() + 64);
+    let mut pieces: Vec<(u32, Field, usize, usize)> = Vec::new();
+    let mut add = |folded: &mut String, target: u32, field: Field, text: &str| {
+        let start = folded.len();
+        folded.push_str(&fold(text));
+        pieces.push((target, field, start, folded.len()));
+        folded.push('\n');
+    };
     let mut snippets = Vec::with_capacity(s.headings.len() + 1);
     for k in 0..=s.headings.len() {
         let section = s.text.get(bounds[k]..bounds[k + 1]).unwrap_or("");
@@ -235,12 +294,17 @@ fn document_postings(s: &Source<'_>, base: u32) -> DocumentTerms {
             }
         };
         snippets.push(snippet(body));
-        folded.push((base + k as u32, Field::Body, fold(section)));
+        add(&mut folded, base + k as u32, Field::Body, section);
         if k > 0 {
-            folded.push((base + k as u32, Field::Heading, fold(s.headings[k - 1].0)));
+            add(
+                &mut folded,
+                base + k as u32,
+                Field::Heading,
+                s.headings[k - 1].0,
+            );
         }
     }
-    folded.push((base, Field::Title, fold(s.title)));
+    add(&mut folded, base, Field::Title, s.title);
     let mut meta = String::new();
     for word in s
         .owners
@@ -252,20 +316,29 @@ fn document_postings(s: &Source<'_>, base: u32) -> DocumentTerms {
         meta.push_str(word);
         meta.push(' ');
     }
-    folded.push((base, Field::Meta, fold(&meta)));
+    add(&mut folded, base, Field::Meta, &meta);
 
-    let mut all: Vec<(&str, u32, Field)> = Vec::new();
-    for (target, field, text) in &folded {
-        all.extend(terms(text).into_iter().map(|t| (t, *target, *field)));
+    let mut postings: Vec<(u32, u32, Posting)> = Vec::new();
+    for &(target, field, start, end) in &pieces {
+        for t in terms(&folded[start..end]) {
+            let at = t.as_ptr() as usize - folded.as_ptr() as usize;
+            postings.push((at as u32, (at + t.len()) as u32, Posting { target, field }));
+        }
     }
     // One posting per term and target, with the best field.
-    all.sort_unstable_by(|a, b| a.0.cmp(b.0).then(a.1.cmp(&b.1)).then(b.2.cmp(&a.2)));
-    all.dedup_by(|later, kept| later.0 == kept.0 && later.1 == kept.1);
-    let postings = all
-        .into_iter()
-        .map(|(t, target, field)| (t.to_string(), Posting { target, field }))
-        .collect();
-    (postings, snippets)
+    let term = |&(s, e, _): &(u32, u32, Posting)| &folded[s as usize..e as usize];
+    postings.sort_unstable_by(|a, b| {
+        term(a)
+            .cmp(term(b))
+            .then(a.2.target.cmp(&b.2.target))
+            .then(b.2.field.cmp(&a.2.field))
+    });
+    postings.dedup_by(|later, kept| later.2.target == kept.2.target && term(later) == term(kept));
+    DocumentTerms {
+        folded,
+        postings,
+        snippets,
+    }
 }
 
 /// The first words of a section, whitespace collapsed, cut at a word boundary.

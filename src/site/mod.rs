@@ -99,7 +99,9 @@ pub fn build(handbook: &Handbook, options: &BuildOptions) -> Result<BuildReport>
     let facts = Facts::new(handbook, options.today);
     let nav = Nav::new(&handbook.documents, &handbook.types);
     let staging = output::Staging::new(&out)?;
-    let search = crate::search::format::write(&crate::search::build_for(handbook, &facts.states));
+    let search = crate::search::build_for(handbook, &facts.states);
+    log::debug!("search: index built in {:.2?}", started.elapsed());
+    let search = crate::search::format::write(&search);
     log::info!("built the search index in {:.2?}", started.elapsed());
     let site = Site::new(handbook, &facts, &nav, &theme, options.today, &search);
     log::info!("prepared the site in {:.2?}", started.elapsed());

@@ -12,8 +12,10 @@
 
 use super::index::{DocEntry, Field, Posting, SearchIndex};
 use anyhow::{anyhow, bail, Context, Result};
+use rayon::prelude::*;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 /// The format's version, checked by the client.
 pub const VERSION: u64 = 1;
@@ -50,11 +52,14 @@ pub fn shard_name(key: &str) -> String {
     name
 }
 
+/// A term and its postings.
+type Entry = (String, Vec<Posting>);
+
 /// The files of the index: (name under the search folder, contents).
 pub fn write(index: &SearchIndex) -> Vec<(String, Vec<u8>)> {
     let total: usize = index.terms.iter().map(|(_, p)| p.len()).sum();
     let key_len = key_len(total);
-    let mut shards: BTreeMap<&str, Vec<&(String, Vec<Posting>)>> = BTreeMap::new();
+    let mut shards: BTreeMap<&str, Vec<&Entry>> = BTreeMap::new();
     for entry in &index.terms {
         shards
             .entry(shard_key(&entry.0, key_len))
@@ -78,7 +83,8 @@ pub fn write(index: &SearchIndex) -> Vec<(String, Vec<u8>)> {
         "index.js".to_string(),
         call("index", &[manifest.to_string()]),
     ));
-    for (key, entries) in &shards {
+    let shards: Vec<(&str, Vec<&Entry>)> = shards.into_iter().collect();
+    files.par_extend(shards.par_iter().map(|(key, entries)| {
         let name = shard_name(key);
         let terms: Vec<&str> = entries.iter().map(|(t, _)| t.as_str()).collect();
         let mut postings = String::from("[");
@@ -93,20 +99,26 @@ pub fn write(index: &SearchIndex) -> Vec<(String, Vec<u8>)> {
                     postings.push(',');
                 }
                 let delta = u64::from(p.target - last);
-                postings.push_str(&(delta * 4 + p.field as u64).to_string());
+                let _ = write!(postings, "{}", delta * 4 + p.field as u64);
                 last = p.target;
             }
             postings.push(']');
         }
         postings.push(']');
         let terms = serde_json::to_string(&terms).unwrap_or_default();
-        files.push((format!("{name}.js"), call(&name, &[terms, postings])));
-    }
-    for (n, chunk) in index.snippets.chunks(CHUNK).enumerate() {
-        let name = format!("s-{n}");
-        let text = serde_json::to_string(chunk).unwrap_or_default();
-        files.push((format!("{name}.js"), call(&name, &[text])));
-    }
+        (format!("{name}.js"), call(&name, &[terms, postings]))
+    }));
+    files.par_extend(
+        index
+            .snippets
+            .par_chunks(CHUNK)
+            .enumerate()
+            .map(|(n, chunk)| {
+                let name = format!("s-{n}");
+                let text = serde_json::to_string(chunk).unwrap_or_default();
+                (format!("{name}.js"), call(&name, &[text]))
+            }),
+    );
     files
 }
 
@@ -137,6 +149,10 @@ fn call(key: &str, args: &[String]) -> Vec<u8> {
 /// separators JavaScript once refused in strings.
 fn push_script_safe(out: &mut String, json: &str) {
     out.reserve(json.len());
+    if !json.contains(['<', '>', '&', '\u{2028}', '\u{2029}']) {
+        out.push_str(json);
+        return;
+    }
     for c in json.chars() {
         match c {
             '<' => out.push_str("\\u003c"),

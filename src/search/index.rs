@@ -87,6 +87,31 @@ impl DocumentTerms {
     }
 }
 
+/// FNV-1a for the dictionaries of short words (std's SipHash is slower on them; the
+/// order of these maps never reaches the output).
+#[derive(Default)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FnvBuild = std::hash::BuildHasherDefault<Fnv>;
+
 /// How much of each target's text a result can show.
 pub const SNIPPET_CHARS: usize = 200;
 
@@ -219,10 +244,10 @@ pub fn build(sources: &[Source<'_>]) -> SearchIndex {
     // has far fewer distinct words than postings), then the runs in order, so every posting
     // list stays sorted by target.
     let run = (per_doc.len() / (rayon::current_num_threads() * 4)).max(64);
-    let runs: Vec<HashMap<&str, Vec<Posting>>> = per_doc
+    let runs: Vec<HashMap<&str, Vec<Posting>, FnvBuild>> = per_doc
         .par_chunks(run)
         .map(|docs| {
-            let mut dictionary: HashMap<&str, Vec<Posting>> = HashMap::new();
+            let mut dictionary: HashMap<&str, Vec<Posting>, FnvBuild> = HashMap::default();
             for doc in docs {
                 let mut k = 0;
                 while k < doc.postings.len() {
@@ -242,7 +267,7 @@ pub fn build(sources: &[Source<'_>]) -> SearchIndex {
             dictionary
         })
         .collect();
-    let mut dictionary: HashMap<&str, Vec<Posting>> = HashMap::new();
+    let mut dictionary: HashMap<&str, Vec<Posting>, FnvBuild> = HashMap::default();
     for part in runs {
         for (term, postings) in part {
             dictionary.entry(term).or_default().extend(postings);
@@ -318,22 +343,43 @@ fn document_postings(s: &Source<'_>, base: u32) -> DocumentTerms {
     }
     add(&mut folded, base, Field::Meta, &meta);
 
-    let mut postings: Vec<(u32, u32, Posting)> = Vec::new();
+    // Each distinct term gets a number (one hash lookup per word); postings are then sorted
+    // by the terms' order and target as numbers, not by comparing strings.
+    let mut ids: HashMap<&str, u32, FnvBuild> = HashMap::default();
+    let mut ranges: Vec<(u32, u32)> = Vec::new();
+    let mut flat: Vec<(u32, u32, Field)> = Vec::new();
     for &(target, field, start, end) in &pieces {
         for t in terms(&folded[start..end]) {
-            let at = t.as_ptr() as usize - folded.as_ptr() as usize;
-            postings.push((at as u32, (at + t.len()) as u32, Posting { target, field }));
+            let id = *ids.entry(t).or_insert_with(|| {
+                let at = t.as_ptr() as usize - folded.as_ptr() as usize;
+                ranges.push((at as u32, (at + t.len()) as u32));
+                (ranges.len() - 1) as u32
+            });
+            flat.push((id, target, field));
         }
     }
+    let term = |id: u32| {
+        let (s, e) = ranges[id as usize];
+        &folded[s as usize..e as usize]
+    };
+    let mut order: Vec<u32> = (0..ranges.len() as u32).collect();
+    order.sort_unstable_by(|&a, &b| term(a).cmp(term(b)));
+    let mut rank = vec![0u32; ranges.len()];
+    for (r, &id) in order.iter().enumerate() {
+        rank[id as usize] = r as u32;
+    }
     // One posting per term and target, with the best field.
-    let term = |&(s, e, _): &(u32, u32, Posting)| &folded[s as usize..e as usize];
-    postings.sort_unstable_by(|a, b| {
-        term(a)
-            .cmp(term(b))
-            .then(a.2.target.cmp(&b.2.target))
-            .then(b.2.field.cmp(&a.2.field))
+    flat.sort_unstable_by_key(|&(id, target, field)| {
+        (rank[id as usize], target, std::cmp::Reverse(field))
     });
-    postings.dedup_by(|later, kept| later.2.target == kept.2.target && term(later) == term(kept));
+    flat.dedup_by(|later, kept| later.0 == kept.0 && later.1 == kept.1);
+    let postings = flat
+        .into_iter()
+        .map(|(id, target, field)| {
+            let (s, e) = ranges[id as usize];
+            (s, e, Posting { target, field })
+        })
+        .collect();
     DocumentTerms {
         folded,
         postings,

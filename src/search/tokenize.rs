@@ -10,22 +10,47 @@ use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
 /// Lowercase, without diacritics: `Café` → `cafe`.
+///
+/// ASCII runs are only lowercased; the rest goes through lowercase, NFD, dropping marks and
+/// NFC run by run (a mark never starts an ASCII run, so this equals doing it all at once,
+/// and most handbook text is ASCII). Final sigma is folded to σ, so the context-dependent
+/// lowercasing of Σ does not matter.
 pub fn fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    if text.is_ascii() {
-        out.push_str(text);
-        out.make_ascii_lowercase();
-        return out;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let ascii = rest
+            .bytes()
+            .position(|b| !b.is_ascii())
+            .unwrap_or(rest.len());
+        out.extend(
+            rest[..ascii]
+                .bytes()
+                .map(|b| char::from(b.to_ascii_lowercase())),
+        );
+        rest = &rest[ascii..];
+        let other = rest
+            .char_indices()
+            .find(|(_, c)| c.is_ascii())
+            .map_or(rest.len(), |(i, _)| i);
+        if other > 0 {
+            fold_unicode(&rest[..other], &mut out);
+        }
+        rest = &rest[other..];
     }
+    out
+}
+
+fn fold_unicode(text: &str, out: &mut String) {
     let lower = text.to_lowercase();
     // Kana voicing marks are not diacritics: デ stays デ (recomposed by NFC).
     out.extend(
         lower
             .nfd()
             .filter(|c| !is_combining_mark(*c) || matches!(c, '\u{3099}' | '\u{309A}'))
-            .nfc(),
+            .nfc()
+            .map(|c| if c == 'ς' { 'σ' } else { c }),
     );
-    out
 }
 
 /// Ideographs and kana: written without spaces, indexed as character bigrams.
@@ -113,6 +138,8 @@ mod tests {
         );
         // Decomposed input folds the same as precomposed.
         assert_eq!(fold("Cafe\u{301}"), "cafe");
+        assert_eq!(fold("ÀB—Ç x"), "ab—c x");
+        assert_eq!(fold("ΟΔΟΣ οδος"), "οδοσ οδοσ");
     }
 
     #[test]

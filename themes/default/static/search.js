@@ -26,7 +26,7 @@
     s = s.toLowerCase();
     // eslint-disable-next-line no-control-regex
     if (/^[\x00-\x7f]*$/.test(s)) return s;
-    return s.normalize("NFD").replace(MARKS, "").normalize("NFC");
+    return s.normalize("NFD").replace(MARKS, "").normalize("NFC").replace(/ς/g, "σ");
   }
 
   function terms(folded) {

@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""Size and latency of the search index of a built site.
+
+    python3 bench/search_size.py BUILT_SITE [--query "database failover"] [--chromium PATH]
+
+Reports
+- the index on disk: files, total bytes, total gzip-compressed bytes;
+- the first-result download: every file the browser loaded before the first result list
+  (search.js, the manifest, the term shards of the query, the snippet chunks of the results
+  shown), raw and gzip-compressed;
+- with Chromium (skipped with a note when none is found): the time from typing the query
+  to the first result list (the index files served from localhost, so this is the time
+  after the download), then the per-keystroke time while the query is typed letter by
+  letter, median and maximum.
+
+Standard library only. The site is served from a loopback port by a small HTTP server in
+this process; the measuring page posts its figures back to it.
+"""
+
+import argparse
+import gzip
+import http.server
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import urllib.parse
+
+DRIVER = r"""
+<script>
+window.addEventListener("load", function () {
+  var QUERY = %(query)s;
+  var input = document.getElementById("search-input");
+  function post(data) {
+    var x = new XMLHttpRequest();
+    x.open("POST", "/__report", true);
+    x.send(JSON.stringify(data));
+  }
+  function waitFor(n, then) {
+    (function poll() {
+      if (window.OPSBOOK_SEARCH && window.OPSBOOK_SEARCH.done >= n) then();
+      else setTimeout(poll, 1);
+    })();
+  }
+  var t0 = performance.now();
+  input.focus();
+  input.value = QUERY;
+  input.dispatchEvent(new Event("input", { bubbles: true }));
+  waitFor(1, function () {
+    var first = performance.now() - t0;
+    // Snippets arrive after the list; give them a moment, then record what was loaded.
+    setTimeout(function () {
+      var loaded = Array.prototype.map.call(document.querySelectorAll("script[src]"), function (s) {
+        return s.getAttribute("src");
+      });
+      var results = document.querySelectorAll(".search-result").length;
+      // Now letter by letter, as a reader types (a fresh box each time).
+      input.value = "";
+      var keys = [];
+      var k = 0;
+      var done = window.OPSBOOK_SEARCH.done;
+      (function next() {
+        if (k >= QUERY.length) {
+          post({ first_ms: first, loaded: loaded, results: results, keystroke_ms: keys });
+          return;
+        }
+        input.value = QUERY.slice(0, ++k);
+        var start = performance.now();
+        input.dispatchEvent(new Event("input", { bubbles: true }));
+        waitFor(++done, function () {
+          keys.push(performance.now() - start);
+          setTimeout(next, 5);
+        });
+      })();
+    }, 300);
+  });
+});
+</script>
+</body>"""
+
+
+def gz(data):
+    return len(gzip.compress(data, 6))
+
+
+def find_chromium(given):
+    for c in [given, os.environ.get("OPSBOOK_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"]:
+        if c and shutil.which(c):
+            return shutil.which(c)
+    return None
+
+
+def measure(site, query, chromium):
+    report = {}
+    done = threading.Event()
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *a, **kw):
+            super().__init__(*a, directory=site, **kw)
+
+        def log_message(self, *a):
+            pass
+
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            report.update(json.loads(body))
+            self.send_response(204)
+            self.end_headers()
+            done.set()
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    page = os.path.join(site, "__search_bench.html")
+    with open(os.path.join(site, "index.html"), encoding="utf-8") as f:
+        html = f.read()
+    with open(page, "w", encoding="utf-8") as f:
+        f.write(html.replace("</body>", DRIVER % {"query": json.dumps(query)}, 1))
+    profile = tempfile.mkdtemp(prefix="search-bench-")
+    url = "http://127.0.0.1:%d/__search_bench.html" % server.server_address[1]
+    proc = subprocess.Popen(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--user-data-dir=" + profile, "--remote-debugging-port=0", url],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        if not done.wait(120):
+            print("chromium did not report within 120 s", file=sys.stderr)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        server.shutdown()
+        os.remove(page)
+        shutil.rmtree(profile, ignore_errors=True)
+    return report
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("site", help="a site built by opsbook build")
+    ap.add_argument("--query", default="database failover")
+    ap.add_argument("--chromium", help="the browser to run (default: chromium on PATH)")
+    args = ap.parse_args()
+    site = os.path.abspath(args.site)
+    index_dir = os.path.join(site, "_opsbook", "search")
+    if not os.path.isdir(index_dir):
+        sys.exit("%s has no _opsbook/search: not a site built by opsbook with search" % site)
+
+    files = sorted(os.listdir(index_dir))
+    raw = 0
+    packed = 0
+    for name in files:
+        with open(os.path.join(index_dir, name), "rb") as f:
+            data = f.read()
+        raw += len(data)
+        packed += gz(data)
+    print("index: %d files, %.1f MB, %.1f MB gzip-compressed" % (len(files), raw / 1e6, packed / 1e6))
+
+    chromium = find_chromium(args.chromium)
+    if not chromium:
+        print("latency: skipped (no Chromium found; --chromium PATH)")
+        return
+    r = measure(site, args.query, chromium)
+    if not r:
+        sys.exit("no figures from the browser")
+    first_raw = 0
+    first_gz = 0
+    names = []
+    for src in r["loaded"]:
+        path = urllib.parse.urlparse(src).path.lstrip("/")
+        if "_opsbook/search" not in path:
+            continue
+        with open(os.path.join(site, path), "rb") as f:
+            data = f.read()
+        first_raw += len(data)
+        first_gz += gz(data)
+        names.append(path.rsplit("/", 1)[-1])
+    print("first-result download for %r: %d files (%s), %.2f MB, %.2f MB gzip-compressed"
+          % (args.query, len(names), " ".join(names), first_raw / 1e6, first_gz / 1e6))
+    print("results: %d; first result list %.0f ms after typing (files from localhost)"
+          % (r["results"], r["first_ms"]))
+    keys = r["keystroke_ms"]
+    print("per keystroke (%d keys): median %.1f ms, max %.1f ms"
+          % (len(keys), statistics.median(keys), max(keys)))
+
+
+if __name__ == "__main__":
+    main()

@@ -422,3 +422,47 @@ waitFor(searched(1), function () { settle(function () {
     assert!(dom.contains("<mark>zzevil</mark>"), "{dom}");
     assert!(dom.contains("&lt;script&gt;"), "{dom}");
 }
+
+#[test]
+fn the_client_folds_and_splits_words_like_the_index() {
+    let Some(browser) = chromium() else { return };
+    let book = built();
+    let samples = [
+        "Fail over: db-primary_2, INC-20250314-02!",
+        "PostgreSQL ÉTÉ Straße Cafe\u{301} crème brûlée",
+        "сервер базы данных Ελληνικά ΟΔΟΣ x² ½",
+        "数据库故障 切替 DB データベース 库 x",
+        "İstanbul ﬁle ǅemal Å",
+    ];
+    let json = serde_json::to_string(&samples).unwrap();
+    let dom = drive(
+        &browser,
+        &book,
+        "index.html",
+        "harness-words.html",
+        &format!(
+            r#"key("/");
+waitFor(function () {{ return window.OPSBOOK_SEARCH; }}, function () {{
+  var s = window.OPSBOOK_SEARCH;
+  var out = {json}.map(function (x) {{ return s.terms(s.fold(x)).join("|"); }});
+  var pre = document.createElement("pre");
+  pre.id = "words";
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+}});"#
+        ),
+    );
+    let start = dom.find("<pre id=\"words\">").expect("no words") + "<pre id=\"words\">".len();
+    let end = start + dom[start..].find("</pre>").unwrap();
+    let text = dom[start..end]
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    let client: Vec<String> = serde_json::from_str(&text).unwrap();
+    let index: Vec<String> = samples
+        .iter()
+        .map(|s| opsbook::search::tokenize::tokenize(s).join("|"))
+        .collect();
+    assert_eq!(client, index);
+}

@@ -400,7 +400,7 @@
       if (d[3].length) meta.push(d[3].map(function (o) { return index.owners[o]; }).join(", "));
       var state = STATE_LABELS[index.states[d[4]]];
       if (state) meta.push(state);
-      a.appendChild(el("span", "search-meta state-" + index.states[d[4]], meta.join(" · ")));
+      a.appendChild(el("span", "search-meta search-state-" + index.states[d[4]], meta.join(" · ")));
       var snippet = el("span", "search-snippet");
       a.appendChild(snippet);
       li.appendChild(a);

@@ -112,8 +112,9 @@ impl std::hash::Hasher for Fnv {
 
 type FnvBuild = std::hash::BuildHasherDefault<Fnv>;
 
-/// How much of each target's text a result can show.
-pub const SNIPPET_CHARS: usize = 200;
+/// How much of each target's text a result can show (the client shows a part of it, from a
+/// little before the first matched word).
+pub const SNIPPET_CHARS: usize = 320;
 
 /// What the index needs of one document; the site fills it from the handbook and its facts.
 pub struct Source<'a> {

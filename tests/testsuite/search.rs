@@ -466,3 +466,26 @@ waitFor(function () {{ return window.OPSBOOK_SEARCH; }}, function () {{
         .collect();
     assert_eq!(client, index);
 }
+
+#[test]
+fn the_snippet_shows_the_matched_word_of_a_long_section() {
+    let Some(browser) = chromium() else { return };
+    let book = TestBook::new();
+    let filler = "Nothing to see in this sentence at all. ".repeat(6);
+    book.file(
+        "content/long.md",
+        &format!("---\ntitle: Long page\n---\n{filler}Then zanzibar appears late. {filler}\n"),
+    );
+    book.build();
+    let dom = dump_dom_url(
+        &browser,
+        &format!("{}?q=zanzibar", url(&book, "index.html")),
+    );
+    assert_eq!(result_titles(&dom), ["Long page"], "{dom}");
+    let start = dom
+        .find("<span class=\"search-snippet\">")
+        .expect("no snippet");
+    let snippet = &dom[start..start + dom[start..].find("</span>").unwrap()];
+    assert!(snippet.contains("<mark>zanzibar</mark>"), "{snippet}");
+    assert!(snippet.contains(">…"), "starts inside the text: {snippet}");
+}

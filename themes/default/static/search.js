@@ -276,6 +276,32 @@
     return ranges.length;
   }
 
+  // About SHOWN characters of a snippet, starting a little before its first matched word.
+  var SHOWN = 180;
+  function excerpt(text, queryTerms) {
+    var first = -1;
+    var m;
+    var re = new RegExp(TERM.source, "gu");
+    while (first < 0 && (m = re.exec(text))) {
+      var f = fold(m[0]);
+      if (queryTerms.some(function (t) { return IS_CJK.test(t) ? f.indexOf(t) >= 0 : f.lastIndexOf(t, 0) === 0; })) first = m.index;
+    }
+    var start = 0;
+    if (first > SHOWN / 3) {
+      start = text.indexOf(" ", first - SHOWN / 4);
+      if (start < 0 || start > first) start = first;
+    }
+    var end = text.length;
+    if (end - start > SHOWN) {
+      end = text.lastIndexOf(" ", start + SHOWN);
+      if (end <= first) end = start + SHOWN;
+    }
+    var out = text.slice(start, end).trim();
+    if (start > 0) out = "…" + out;
+    if (end < text.length && !/…$/.test(out)) out += "…";
+    return out;
+  }
+
   // The target page marks the words it was found by (`?highlight=`).
   function highlightPage(words) {
     var main = document.getElementById("content");
@@ -411,7 +437,7 @@
       load("s-" + chunk, function (args) {
         if (!args || !snippet.isConnected) return;
         var text = args[0][target - chunk * index.chunk] || "";
-        appendMarked(snippet, text, parsed.terms);
+        appendMarked(snippet, excerpt(text, parsed.terms), parsed.terms);
       });
     });
     setActive(active);

@@ -147,7 +147,9 @@ fn call(key: &str, args: &[String]) -> Vec<u8> {
 
 /// `<`, `>` and `&` escaped (the same text may end up inline some day) and the line
 /// separators JavaScript once refused in strings.
-fn push_script_safe(out: &mut String, json: &str) {
+/// Appends JSON so that it is safe inside a `<script>` element and a `.js` file: `<`, `>` and
+/// `&` escaped, and the two line separators JavaScript once refused in strings.
+pub(crate) fn push_script_safe(out: &mut String, json: &str) {
     out.reserve(json.len());
     if !json.contains(['<', '>', '&', '\u{2028}', '\u{2029}']) {
         out.push_str(json);

@@ -769,18 +769,8 @@ impl<'a> Site<'a> {
 /// JSON that is safe inside a `<script>` element and a `.js` file: `<`, `>` and `&` escaped,
 /// and the two line separators JavaScript once refused in strings.
 pub fn script_safe_json(value: &serde_json::Value) -> String {
-    let json = value.to_string();
-    let mut out = String::with_capacity(json.len());
-    for c in json.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            _ => out.push(c),
-        }
-    }
+    let mut out = String::new();
+    crate::search::format::push_script_safe(&mut out, &value.to_string());
     out
 }
 

@@ -2,6 +2,7 @@
 //! sockets, the reload channel read as Server-Sent Events. Every wait has a deadline; every
 //! server is stopped (SIGINT by its PID, then killed) when its test ends, also on panic.
 
+use crate::browser::chromium;
 use crate::support::{TestBook, TODAY};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -649,34 +650,6 @@ fn serve_exits_0_on_ctrl_c_and_2_on_usage_errors() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-}
-
-/// Chromium, or `None` with a notice (a failure when OPSBOOK_REQUIRE_BROWSER is set).
-fn chromium() -> Option<String> {
-    let candidates = [
-        std::env::var("OPSBOOK_CHROMIUM").unwrap_or_default(),
-        "chromium".into(),
-        "chromium-browser".into(),
-        "google-chrome".into(),
-    ];
-    let found = candidates.into_iter().filter(|c| !c.is_empty()).find(|c| {
-        Command::new(c)
-            .arg("--version")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    });
-    if found.is_none() {
-        assert!(
-            std::env::var_os("OPSBOOK_REQUIRE_BROWSER").is_none(),
-            "OPSBOOK_REQUIRE_BROWSER is set but no Chromium was found (install Debian's `chromium`)"
-        );
-        eprintln!(
-            "NOTICE: browser test skipped: Chromium is not installed (apt-get install chromium)"
-        );
-    }
-    found
 }
 
 /// A child process killed (by its PID) when the test ends, also on panic.

@@ -6,8 +6,6 @@
 
 use super::{local_today, Outcome};
 use jiff::civil::Date;
-use std::fs::{OpenOptions, Permissions};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
@@ -111,7 +109,7 @@ fn review(path: &Path, today: Date, by: Option<&str>) -> Result<(), Refusal> {
     let permissions = std::fs::metadata(&target)
         .map_err(|e| Refusal::file(format!("could not read the file: {e}"), "check the path"))?
         .permissions();
-    replace_file(&target, edited.as_bytes(), permissions).map_err(|e| {
+    opsbook::files::replace_atomically(&target, edited.as_bytes(), Some(permissions)).map_err(|e| {
         Refusal::file(
             format!("could not write the file: {e}"),
             "check that the folder is writable; the file is unchanged",
@@ -159,39 +157,4 @@ fn document_file(path: &Path) -> Result<PathBuf, Refusal> {
     }
     std::fs::canonicalize(path)
         .map_err(|e| Refusal::file(format!("cannot resolve the path: {e}"), "check the path"))
-}
-
-/// Replaces `path` by a file holding `bytes`: written to a temporary file beside it (hidden, so
-/// a build running meanwhile ignores it), given `permissions`, flushed, then renamed over it.
-fn replace_file(path: &Path, bytes: &[u8], permissions: Permissions) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut attempt = 0;
-    let (tmp, mut file) = loop {
-        let tmp = dir.join(format!(
-            ".{name}.opsbook-{}-{attempt}.tmp",
-            std::process::id()
-        ));
-        match OpenOptions::new().write(true).create_new(true).open(&tmp) {
-            Ok(file) => break (tmp, file),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => {
-                attempt += 1;
-            }
-            Err(e) => return Err(e),
-        }
-    };
-    let written = (|| {
-        file.write_all(bytes)?;
-        file.set_permissions(permissions)?;
-        file.sync_all()?;
-        drop(file);
-        std::fs::rename(&tmp, path)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written
 }

@@ -81,6 +81,11 @@ impl Served {
         self.stderr.lock().unwrap().clone()
     }
 
+    /// How many stderr lines end with `suffix` (the debug log has one line per request).
+    fn lines_ending(&self, suffix: &str) -> usize {
+        self.stderr().iter().filter(|l| l.ends_with(suffix)).count()
+    }
+
     fn rebuilds(&self) -> usize {
         self.stderr()
             .iter()
@@ -655,6 +660,29 @@ fn serve_exits_0_on_ctrl_c_and_2_on_usage_errors() {
 /// A child process killed (by its PID) when the test ends, also on panic.
 struct KillOnDrop(Child);
 
+/// Headless Chromium holding `url` open until the returned guard is dropped (the profile
+/// folder lives as long as the guard).
+fn open_in_chromium(browser: &str, url: &str) -> (KillOnDrop, tempfile::TempDir) {
+    let profile = tempfile::tempdir().unwrap();
+    let child = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(url)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromium");
+    (KillOnDrop(child), profile)
+}
+
 impl Drop for KillOnDrop {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -679,31 +707,10 @@ fn serve_reloads_an_open_page_in_a_browser() {
     let Some(browser) = chromium() else { return };
     let book = book();
     let served = Served::start_with(&book, &["-vv"]);
-    let count = |suffix: &str| {
-        served
-            .stderr()
-            .iter()
-            .filter(|l| l.ends_with(suffix))
-            .count()
-    };
-    let profile = tempfile::tempdir().unwrap();
-    let _browser = KillOnDrop(
-        Command::new(browser)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ])
-            .arg(format!("--user-data-dir={}", profile.path().display()))
-            .arg(format!("http://127.0.0.1:{}/alpha.html", served.port))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromium"),
+    let count = |suffix: &str| served.lines_ending(suffix);
+    let _browser = open_in_chromium(
+        &browser,
+        &format!("http://127.0.0.1:{}/alpha.html", served.port),
     );
     wait_until("the page's reload channel", || {
         count("reload channel opened") >= 1
@@ -819,32 +826,8 @@ fn serve_restart_reconnects_an_open_page_and_reloads_it_once() {
         .port()
         .to_string();
     let mut first = Served::start_with(&book, &["-vv", "-p", &port]);
-    let count = |served: &Served, suffix: &str| {
-        served
-            .stderr()
-            .iter()
-            .filter(|l| l.ends_with(suffix))
-            .count()
-    };
-    let profile = tempfile::tempdir().unwrap();
-    let _browser = KillOnDrop(
-        Command::new(browser)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ])
-            .arg(format!("--user-data-dir={}", profile.path().display()))
-            .arg(format!("http://127.0.0.1:{port}/alpha.html"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromium"),
-    );
+    let count = |served: &Served, suffix: &str| served.lines_ending(suffix);
+    let _browser = open_in_chromium(&browser, &format!("http://127.0.0.1:{port}/alpha.html"));
     wait_until("the page's reload channel", || {
         count(&first, "reload channel opened") >= 1
     });

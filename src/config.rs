@@ -49,6 +49,8 @@ pub struct BuildConfig {
     pub build_dir: PathBuf,
     pub site_url: Option<String>,
     pub theme: Option<PathBuf>,
+    /// Where builds keep what the next build can reuse (highlighted code, page hashes).
+    pub cache_dir: PathBuf,
 }
 
 impl Default for BuildConfig {
@@ -57,6 +59,7 @@ impl Default for BuildConfig {
             build_dir: PathBuf::from("book"),
             site_url: None,
             theme: None,
+            cache_dir: PathBuf::from(".opsbook-cache"),
         }
     }
 }
@@ -248,6 +251,7 @@ const KNOWN_KEYS: &[&str] = &[
     "build.build-dir",
     "build.site-url",
     "build.theme",
+    "build.cache-dir",
     "output.html.edit-url-template",
     "checks.require-owner",
     "checks.due-soon-days",

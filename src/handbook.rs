@@ -5,6 +5,7 @@
 //! collects every problem as a diagnostic instead of stopping at the first: one run lists
 //! every bad file. Nothing here writes files or knows about HTML templates.
 
+use crate::cache::{self, Highlights, Memo};
 use crate::config::Config;
 use crate::diagnostics::{self, Diagnostic};
 use crate::doc_types::DocTypes;
@@ -49,6 +50,22 @@ pub struct LoadOptions {
     /// code highlighting is most of the cost of rendering.
     pub skip_html: bool,
 }
+
+/// What loading may reuse from earlier runs; nothing by default.
+#[derive(Clone, Copy, Default)]
+pub struct Reuse<'a> {
+    /// Highlighted code blocks.
+    pub highlights: Option<&'a Highlights>,
+    /// Whole documents, by the hash of their file (what `serve` keeps between rebuilds).
+    pub documents: Option<&'a DocumentMemo>,
+}
+
+/// Loaded documents by the hash of their file and of everything else loading one reads.
+pub type DocumentMemo = Memo<LoadedFile>;
+
+/// What became of one Markdown file, as kept by a [`DocumentMemo`].
+#[derive(Clone)]
+pub struct LoadedFile(Loaded, Vec<Diagnostic>);
 
 /// One Markdown document of the handbook, parsed and rendered.
 #[derive(Debug, Clone)]
@@ -112,6 +129,12 @@ impl Handbook {
     /// Loads the handbook at `root`. Fails only when the configuration cannot be read (a usage
     /// problem); content problems are in `diagnostics`.
     pub fn load(root: &Path, options: &LoadOptions) -> Result<Handbook> {
+        Handbook::load_reusing(root, options, Reuse::default())
+    }
+
+    /// Like [`Handbook::load`], reusing what `reuse` holds from earlier runs. The result is
+    /// the same; only the time it takes differs.
+    pub fn load_reusing(root: &Path, options: &LoadOptions, reuse: Reuse<'_>) -> Result<Handbook> {
         let (config, mut diagnostics) = Config::load(root)?;
         let types = DocTypes::new(&config);
         let owners = match Owners::load(root) {
@@ -137,10 +160,20 @@ impl Handbook {
             src_prefix: &src_prefix,
             drafts: options.drafts,
             skip_html: options.skip_html,
+            highlights: reuse.highlights,
+            memo_key: cache::Hasher::new()
+                .piece(format!("{types:?}").as_bytes())
+                .piece(src_prefix.as_bytes())
+                .piece(&[u8::from(options.drafts), u8::from(options.skip_html)])
+                .finish()
+                .to_le_bytes(),
         };
         let loaded: Vec<(Loaded, Vec<Diagnostic>)> = markdown_files
             .par_iter()
-            .map(|(path, rel)| load_document(path, rel, &ctx))
+            .map(|(path, rel)| match reuse.documents {
+                Some(memo) => load_memoized(path, rel, &ctx, memo),
+                None => load_document(path, rel, &ctx),
+            })
             .collect();
         let mut documents = Vec::with_capacity(loaded.len());
         let mut unpublished = BTreeMap::new();
@@ -261,6 +294,7 @@ fn is_generated(path: &str, owners: &OwnerDirectory, tag_slugs: &HashSet<&str>) 
 }
 
 /// What became of one Markdown file.
+#[derive(Clone)]
 enum Loaded {
     Document(Box<Document>),
     Draft,
@@ -272,6 +306,9 @@ struct LoadContext<'a> {
     src_prefix: &'a str,
     drafts: bool,
     skip_html: bool,
+    highlights: Option<&'a Highlights>,
+    /// Covers everything but the file that decides what loading a file gives.
+    memo_key: [u8; 16],
 }
 
 type Walked = (Vec<(PathBuf, String)>, Vec<Asset>, Vec<Diagnostic>);
@@ -349,18 +386,49 @@ fn invalid(source: &str, line: usize) -> Diagnostic {
 }
 
 /// Reads, parses and renders one document, with the reasons it cannot be used as diagnostics.
-fn load_document(path: &Path, rel: &str, ctx: &LoadContext<'_>) -> (Loaded, Vec<Diagnostic>) {
-    let source = format!("{}/{rel}", ctx.src_prefix);
+fn unreadable(source: &str, e: &std::io::Error) -> (Loaded, Vec<Diagnostic>) {
+    let d = Diagnostic::error("unreadable", source, 0)
+        .message(format!("could not read: {e}"))
+        .help("check the file's permissions");
+    (Loaded::Invalid, vec![d])
+}
+
+/// Loads a file, or takes what an earlier run made of the same bytes.
+fn load_memoized(
+    path: &Path,
+    rel: &str,
+    ctx: &LoadContext<'_>,
+    memo: &DocumentMemo,
+) -> (Loaded, Vec<Diagnostic>) {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
-        Err(e) => {
-            let d = Diagnostic::error("unreadable", &source, 0)
-                .message(format!("could not read: {e}"))
-                .help("check the file's permissions");
-            return (Loaded::Invalid, vec![d]);
-        }
+        Err(e) => return unreadable(&format!("{}/{rel}", ctx.src_prefix), &e),
     };
-    let text = match decode_text(&bytes) {
+    let key = cache::Hasher::new()
+        .piece(&ctx.memo_key)
+        .piece(rel.as_bytes())
+        .piece(&bytes)
+        .finish();
+    let made = memo.get_or(key, || {
+        let (loaded, diagnostics) = load_bytes(&bytes, rel, ctx);
+        Ok::<_, std::convert::Infallible>(LoadedFile(loaded, diagnostics))
+    });
+    match made {
+        Ok(LoadedFile(loaded, diagnostics)) => (loaded, diagnostics),
+        Err(never) => match never {},
+    }
+}
+
+fn load_document(path: &Path, rel: &str, ctx: &LoadContext<'_>) -> (Loaded, Vec<Diagnostic>) {
+    match std::fs::read(path) {
+        Ok(bytes) => load_bytes(&bytes, rel, ctx),
+        Err(e) => unreadable(&format!("{}/{rel}", ctx.src_prefix), &e),
+    }
+}
+
+fn load_bytes(bytes: &[u8], rel: &str, ctx: &LoadContext<'_>) -> (Loaded, Vec<Diagnostic>) {
+    let source = format!("{}/{rel}", ctx.src_prefix);
+    let text = match decode_text(bytes) {
         Ok(t) => t,
         Err((offset, line)) => {
             let d = invalid(&source, line)
@@ -412,6 +480,7 @@ fn load_document(path: &Path, rel: &str, ctx: &LoadContext<'_>) -> (Loaded, Vec<
         rel,
         title: meta.title.as_deref(),
         html: !ctx.skip_html,
+        highlights: ctx.highlights,
     });
     for note in &rendered.notes {
         diagnostics.push(Diagnostic::warning(note.kind, &source, note.line).message(&note.message));

@@ -5,6 +5,7 @@
 //! its site with [`site::build`]. The `opsbook` binary is a thin layer over this API.
 //! ARCHITECTURE.md describes the layers and which may use which.
 
+pub mod cache;
 pub mod check;
 pub mod config;
 pub mod diagnostics;

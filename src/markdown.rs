@@ -5,6 +5,7 @@
 //! the plain text for search. Checks and search use this value; nothing parses a page twice
 //! and nothing scrapes HTML.
 
+use crate::cache::Highlights;
 use crate::highlight::{self, Fallback};
 use crate::links::{self, Target};
 use crate::slug::{heading_slug, Anchors};
@@ -82,6 +83,8 @@ pub struct Input<'a> {
     /// Produce the HTML. Without it the pass still collects headings, links, tasks and text
     /// (what `check` needs) and skips highlighting, sanitizing and HTML writing.
     pub html: bool,
+    /// Code blocks highlighted before, reused when their language and text are the same.
+    pub highlights: Option<&'a Highlights>,
 }
 
 fn options() -> Options {
@@ -227,6 +230,7 @@ pub fn render(input: Input<'_>) -> Rendered {
                         &text,
                         line,
                         &mut r.notes,
+                        input.highlights,
                     ))));
                 }
                 r.text.push_str(&text);
@@ -374,13 +378,23 @@ fn heading_text(events: &[(Event<'_>, std::ops::Range<usize>)]) -> String {
     text
 }
 
-fn code_block(lang: &str, text: &str, line: usize, notes: &mut Vec<Note>) -> String {
+fn code_block(
+    lang: &str,
+    text: &str,
+    line: usize,
+    notes: &mut Vec<Note>,
+    highlights: Option<&Highlights>,
+) -> String {
     let class = if lang.is_empty() {
         String::new()
     } else {
         format!(" class=\"language-{}\"", escape_attr(lang))
     };
-    match highlight::highlight(text, lang) {
+    let highlighted = match highlights {
+        Some(cache) => cache.get_or(lang, text, || highlight::highlight(text, lang)),
+        None => highlight::highlight(text, lang),
+    };
+    match highlighted {
         Ok(inner) => format!("<pre class=\"code\"><code{class}>{inner}</code></pre>\n"),
         Err(reason) => {
             if let Fallback::TooLarge(why) = reason {
@@ -449,6 +463,7 @@ mod tests {
             rel: "runbooks/a.md",
             title: Some("A"),
             html: true,
+            highlights: None,
         })
     }
 
@@ -469,6 +484,7 @@ mod tests {
             rel: "a.md",
             title: None,
             html: true,
+            highlights: None,
         });
         assert_eq!(r.title_heading.as_ref().unwrap().text, "Database failover");
         assert!(!r.html.contains("<h1"));
@@ -478,6 +494,7 @@ mod tests {
             rel: "a.md",
             title: Some("Title"),
             html: true,
+            highlights: None,
         });
         assert!(r.title_heading.is_none());
         assert!(r.html.contains("<h1"));
@@ -552,6 +569,7 @@ mod tests {
             rel: "a.md",
             title: None,
             html: true,
+            highlights: None,
         });
         assert_eq!(r.tasks[0].line, 9);
     }

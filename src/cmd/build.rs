@@ -4,6 +4,8 @@ use super::{
     dir_or_current, local_today, print_diagnostics, stderr_is_terminal, thousands, Outcome,
 };
 use jiff::civil::Date;
+use opsbook::cache::{Highlights, Store};
+use opsbook::handbook::Reuse;
 use opsbook::{Handbook, LoadOptions};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -21,16 +23,30 @@ pub struct Args {
     /// Include documents marked `draft: true`.
     #[arg(long)]
     pub drafts: bool,
+    /// Build from scratch: neither read nor write the build cache (`[build] cache-dir`).
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 pub fn run(args: Args, quiet: bool) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let dir = dir_or_current(args.dir);
-    let handbook = Handbook::load(
+    let store = if args.no_cache {
+        Store::default()
+    } else {
+        let (config, _) = opsbook::config::Config::load(&dir)?;
+        Store::at(dir.join(config.build.cache_dir))
+    };
+    let mut highlights = Highlights::load(&store);
+    let handbook = Handbook::load_reusing(
         &dir,
         &LoadOptions {
             drafts: args.drafts,
             skip_html: false,
+        },
+        Reuse {
+            highlights: Some(&highlights),
+            documents: None,
         },
     )?;
     log::info!(
@@ -57,8 +73,10 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<Outcome> {
         today,
         out: args.out,
         progress: !quiet && stderr_is_terminal() && handbook.documents.len() > 300,
+        cache: store.clone(),
     };
     let report = opsbook::build(&handbook, &options)?;
+    highlights.save(&store);
     if !quiet {
         eprintln!(
             "Built {} pages in {:.2} s → {}",

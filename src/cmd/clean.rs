@@ -1,4 +1,4 @@
-//! `opsbook clean`: remove the build output.
+//! `opsbook clean`: remove the build output and the build cache.
 
 use super::{dir_or_current, Outcome};
 use std::path::PathBuf;
@@ -14,17 +14,21 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let dir = dir_or_current(args.dir);
-    let out = match args.out {
-        Some(out) => out,
-        None => {
-            let (config, _) = opsbook::config::Config::load(&dir)?;
-            dir.join(config.build.build_dir)
-        }
-    };
+    let (config, _) = opsbook::config::Config::load(&dir)?;
+    let out = args
+        .out
+        .unwrap_or_else(|| dir.join(&config.build.build_dir));
     if opsbook::site::output::clean(&out)? {
         eprintln!("Removed {}", out.display());
     } else {
         eprintln!("Nothing to remove: {} does not exist", out.display());
+    }
+    // The build cache goes too: after `clean`, the next build starts from nothing.
+    let cache = dir.join(&config.build.cache_dir);
+    if cache.join(opsbook::cache::MARKER).is_file() {
+        std::fs::remove_dir_all(&cache)
+            .map_err(|e| anyhow::anyhow!("could not remove {}: {e}", cache.display()))?;
+        eprintln!("Removed {}", cache.display());
     }
     Ok(Outcome::Ok)
 }

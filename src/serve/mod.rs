@@ -311,6 +311,7 @@ impl Builder {
                 today,
                 out: Some(target.clone()),
                 progress: false,
+                cache: Default::default(),
             },
         ) {
             Ok(report) => {

@@ -11,6 +11,7 @@ mod pages;
 mod print;
 pub mod theme;
 
+use crate::cache;
 use crate::freshness::Review;
 use crate::handbook::{Document, Handbook, ASSET_DIR};
 use crate::links::root_prefix;
@@ -20,6 +21,7 @@ use nav::{Nav, NavItem, PageRef, Section};
 use pages::{FollowUpCtx, HealthCtx, LogCtx, OwnerPageCtx, OwnerRowCtx, TagPageCtx, TagRowCtx};
 use rayon::prelude::*;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use theme::Theme;
@@ -33,6 +35,9 @@ pub struct BuildOptions {
     pub out: Option<PathBuf>,
     /// Show a progress bar on stderr.
     pub progress: bool,
+    /// Where the hashes of the last build's files are kept, so that an unchanged page is
+    /// neither rendered nor written again. Without one, every build is a clean one.
+    pub cache: cache::Store,
 }
 
 /// What a build wrote.
@@ -43,6 +48,8 @@ pub struct BuildReport {
     pub pages: usize,
     pub documents: usize,
     pub assets: usize,
+    /// Files written; the others were already in the output as they are.
+    pub written: usize,
 }
 
 /// Facts about the documents that several pages need, computed once per build.
@@ -98,38 +105,42 @@ pub fn build(handbook: &Handbook, options: &BuildOptions) -> Result<BuildReport>
     let theme = Theme::load(theme_dir.as_deref())?;
     let facts = Facts::new(handbook, options.today);
     let nav = Nav::new(&handbook.documents, &handbook.types);
-    let staging = output::Staging::new(&out)?;
+    let pages_file = cache::Pages::file_for(&out);
+    let writer = output::Writer::new(&out, cache::Pages::load(&options.cache, &pages_file))?;
     let search = crate::search::build_for(handbook, &facts.states);
     log::debug!("search: index built in {:.2?}", started.elapsed());
-    let search = crate::search::format::write(&search);
+    let search = versioned(crate::search::format::write(&search));
     log::info!("built the search index in {:.2?}", started.elapsed());
-    let site = Site::new(handbook, &facts, &nav, &theme, options.today, &search);
+    let site = Site::new(handbook, &facts, &nav, &theme, options.today);
     log::info!("prepared the site in {:.2?}", started.elapsed());
 
     let order = nav.reading_order();
     let sections = nav.sections_by_dir();
-    let mut dirs: BTreeSet<&str> = BTreeSet::new();
-    dirs.insert(ASSET_DIR);
-    for page in &order {
-        let url = match page {
-            PageRef::Section(dir) => sections[dir].url.as_str(),
-            PageRef::Doc(i) => handbook.documents[*i].url.as_str(),
-        };
-        if let Some((dir, _)) = url.rsplit_once('/') {
-            dirs.insert(dir);
-        }
-    }
-    for asset in &handbook.assets {
-        if let Some((dir, _)) = asset.rel.rsplit_once('/') {
-            dirs.insert(dir);
-        }
-    }
     let search_dir = format!("{ASSET_DIR}/{}", crate::search::SEARCH_DIR);
-    dirs.insert(&search_dir);
-    dirs.insert(crate::handbook::OWNERS_DIR);
-    dirs.insert(crate::handbook::TAGS_DIR);
-    for dir in &dirs {
-        crate::files::create_dir_all(&staging.dir.join(dir))?;
+    if !writer.is_update() {
+        // A clean build writes every file: make the folders once, up front.
+        let mut dirs: BTreeSet<&str> = BTreeSet::new();
+        dirs.insert(ASSET_DIR);
+        for page in &order {
+            let url = match page {
+                PageRef::Section(dir) => sections[dir].url.as_str(),
+                PageRef::Doc(i) => handbook.documents[*i].url.as_str(),
+            };
+            if let Some((dir, _)) = url.rsplit_once('/') {
+                dirs.insert(dir);
+            }
+        }
+        for asset in &handbook.assets {
+            if let Some((dir, _)) = asset.rel.rsplit_once('/') {
+                dirs.insert(dir);
+            }
+        }
+        dirs.insert(&search_dir);
+        dirs.insert(crate::handbook::OWNERS_DIR);
+        dirs.insert(crate::handbook::TAGS_DIR);
+        for dir in &dirs {
+            crate::files::create_dir_all(&writer.dir().join(dir))?;
+        }
     }
 
     let progress = if options.progress {
@@ -142,17 +153,19 @@ pub fn build(handbook: &Handbook, options: &BuildOptions) -> Result<BuildReport>
     } else {
         indicatif::ProgressBar::hidden()
     };
-    order
+    let page_keys: Vec<cache::Key> = order
         .par_iter()
         .enumerate()
-        .try_for_each(|(k, page)| -> Result<()> {
+        .map(|(k, page)| -> Result<cache::Key> {
             let prev = k.checked_sub(1).map(|p| order[p]);
             let next = order.get(k + 1).copied();
-            let (url, html) = site.render_page(*page, prev, next, &sections)?;
-            crate::files::write(&staging.dir.join(url), html.as_bytes())?;
+            let view = site.page_view(*page, prev, next, &sections);
+            let key = site.fingerprint(&view);
+            writer.emit(view.url(), key, || site.render_view(&view))?;
             progress.inc(1);
-            Ok(())
-        })?;
+            Ok(key)
+        })
+        .collect::<Result<_>>()?;
     progress.finish_and_clear();
     log::info!(
         "rendered {} pages in {:.2?}",
@@ -161,53 +174,113 @@ pub fn build(handbook: &Handbook, options: &BuildOptions) -> Result<BuildReport>
     );
 
     handbook.assets.par_iter().try_for_each(|a| -> Result<()> {
-        std::fs::copy(&a.path, staging.dir.join(&a.rel))
+        let bytes = std::fs::read(&a.path)
             .with_context(|| format!("could not copy {}", a.path.display()))?;
+        writer.emit_bytes(&a.rel, &bytes)?;
         Ok(())
     })?;
 
     site.extras()
         .par_iter()
         .try_for_each(|extra| -> Result<()> {
-            let (url, html) = site.render_extra(*extra)?;
-            crate::files::write(&staging.dir.join(url), html.as_bytes())?;
+            let view = site.extra_view(*extra);
+            writer.emit(view.url(), site.fingerprint(&view), || {
+                site.render_view(&view)
+            })?;
             Ok(())
         })?;
-    site.write_print(&staging.dir.join("print.html"))?;
+    site.write_print(&writer, &page_keys)?;
     log::info!("rendered the generated pages in {:.2?}", started.elapsed());
 
     search.par_iter().try_for_each(|(name, bytes)| {
-        crate::files::write(&staging.dir.join(&search_dir).join(name), bytes)
+        writer
+            .emit_bytes(&format!("{search_dir}/{name}"), bytes)
+            .map(drop)
     })?;
     drop(search);
     log::info!("wrote the search index in {:.2?}", started.elapsed());
 
-    let not_found = site.render_404()?;
-    crate::files::write(&staging.dir.join("404.html"), not_found.as_bytes())?;
+    let not_found = site.not_found_view();
+    writer.emit("404.html", site.fingerprint(&not_found), || {
+        site.render_view(&not_found)
+    })?;
     for (name, bytes) in site.generated_assets() {
-        crate::files::write(&staging.dir.join(ASSET_DIR).join(&name), &bytes)?;
+        writer.emit_bytes(&format!("{ASSET_DIR}/{name}"), &bytes)?;
     }
     let section_urls: Vec<String> = sections.values().map(|s| s.url.clone()).collect();
-    crate::files::write(
-        &staging.dir.join("sitemap.xml"),
+    writer.emit_bytes(
+        "sitemap.xml",
         catalog::sitemap_xml(handbook, &section_urls).as_bytes(),
     )?;
-    crate::files::write(
-        &staging.dir.join("catalog.json"),
+    writer.emit_bytes(
+        "catalog.json",
         catalog::catalog_json(handbook, &facts).as_bytes(),
     )?;
     log::info!(
         "wrote assets and generated files in {:.2?}",
         started.elapsed()
     );
-    staging.commit()?;
-    log::info!("swapped the output in {:.2?}", started.elapsed());
+    let update = writer.is_update();
+    let (pages, written) = writer.commit()?;
+    pages.save(&options.cache, &pages_file);
+    log::info!(
+        "{} the output in {:.2?} ({written} files written)",
+        if update { "updated" } else { "swapped" },
+        started.elapsed()
+    );
     Ok(BuildReport {
         out,
         pages: order.len() + 1,
         documents: handbook.documents.len(),
         assets: handbook.assets.len(),
+        written,
     })
+}
+
+/// The search index with its version: `index.js`, which the client always fetches afresh
+/// (it is small), starts by naming the version of the other index files, which the client
+/// then fetches with `?v=VERSION` so no browser cache serves an old one. Pages do not name it,
+/// so an edit that changes only the index leaves the other pages as they are.
+fn versioned(mut files: Vec<(String, Vec<u8>)>) -> Vec<(String, Vec<u8>)> {
+    let mut hash = cache::Hasher::new();
+    for (name, bytes) in files.iter().filter(|(n, _)| n != "index.js") {
+        hash.piece(name.as_bytes()).piece(bytes);
+    }
+    let version = format!(
+        "window.OPSBOOK_SEARCH_VERSION = \"{:08x}\";\n",
+        hash.finish() as u32
+    );
+    for (name, bytes) in &mut files {
+        if name == "index.js" {
+            bytes.splice(0..0, version.bytes());
+        }
+    }
+    files
+}
+
+/// A key no earlier build can have written.
+fn rand_key() -> cache::Key {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    u128::from(h.finish())
+}
+
+/// A page about to be rendered: its template and everything the template sees.
+struct View<'a> {
+    template: &'static str,
+    page: PageCtx<'a>,
+    nav: Vec<NavItem>,
+}
+
+impl View<'_> {
+    fn url(&self) -> &str {
+        &self.page.url
+    }
 }
 
 /// Everything page rendering shares.
@@ -352,7 +425,7 @@ struct SectionCtx<'a> {
 #[derive(Serialize)]
 struct PageCtx<'a> {
     kind: &'static str,
-    url: &'a str,
+    url: Cow<'a, str>,
     title: &'a str,
     title_id: Option<&'a str>,
     content: &'a str,
@@ -375,7 +448,7 @@ impl<'a> PageCtx<'a> {
     fn generated(kind: &'static str, title: &'a str, breadcrumbs: Vec<Crumb<'a>>) -> Self {
         PageCtx {
             kind,
-            url: "",
+            url: Cow::Borrowed(""),
             title,
             title_id: None,
             content: "",
@@ -402,7 +475,6 @@ impl<'a> Site<'a> {
         nav: &'a Nav,
         theme: &'a Theme,
         today: Date,
-        search: &[(String, Vec<u8>)],
     ) -> Site<'a> {
         let nav_js = format!(
             "window.OPSBOOK_NAV = {};\n",
@@ -415,11 +487,8 @@ impl<'a> Site<'a> {
         }
         hash.write(nav_js.as_bytes());
         hash.write(syntax_css.as_bytes());
-        // The search index changes with any text; its files are fetched with this version.
-        for (name, bytes) in search {
-            hash.write(name.as_bytes());
-            hash.write(bytes);
-        }
+        // Not the search index: it changes with any text, and a page that names its version
+        // would change with it. The index has its own (see `versioned`).
         let config = &handbook.config;
         Site {
             handbook,
@@ -554,13 +623,37 @@ impl<'a> Site<'a> {
             .map_err(|e| anyhow::anyhow!("template {template}: {}", theme::tera_error_chain(&e)))
     }
 
-    fn render_page(
+    /// Renders a view with its template.
+    fn render_view(&self, view: &View<'_>) -> Result<String> {
+        self.render(
+            view.template,
+            &self.context(view.url(), &view.page, &view.nav),
+        )
+    }
+
+    /// A hash of everything a view's output depends on: the theme, the template and all it
+    /// sees. Equal hashes, equal bytes.
+    fn fingerprint(&self, view: &View<'_>) -> cache::Key {
+        let mut hasher = cache::Hasher::new();
+        hasher
+            .piece(&self.theme.key.to_le_bytes())
+            .piece(view.template.as_bytes());
+        // Serializing into a hasher cannot fail; if it ever did, the hash would still differ
+        // from any earlier one only by chance, so the page is rendered to be safe.
+        let seen = (&self.site, root_prefix(view.url()), &view.page, &view.nav);
+        if serde_json::to_writer(&mut hasher, &seen).is_err() {
+            return rand_key();
+        }
+        hasher.finish()
+    }
+
+    fn page_view(
         &self,
         page: PageRef<'a>,
         prev: Option<PageRef<'a>>,
         next: Option<PageRef<'a>>,
         sections: &HashMap<&str, &'a Section>,
-    ) -> Result<(&'a str, String)> {
+    ) -> View<'a> {
         let docs = &self.handbook.documents;
         let nav = self.nav.inline(docs, page, &self.facts.states);
         let (folder, url, doc) = match page {
@@ -593,7 +686,7 @@ impl<'a> Site<'a> {
             })
             .unwrap_or_default();
         let mut ctx = PageCtx {
-            url,
+            url: Cow::Borrowed(url),
             title_id: doc
                 .and_then(|d| d.rendered.title_heading.as_ref())
                 .map(|h| h.id.as_str()),
@@ -636,13 +729,16 @@ impl<'a> Site<'a> {
                 }
             }
         };
-        let html = self.render(template, &self.context(url, &ctx, &nav))?;
-        Ok((url, html))
+        View {
+            template,
+            page: ctx,
+            nav,
+        }
     }
 
-    fn render_extra(&self, extra: pages::Extra<'a>) -> Result<(String, String)> {
+    fn extra_view(&self, extra: pages::Extra<'a>) -> View<'a> {
         let (url, mut page) = self.extra_page(extra);
-        page.url = &url;
+        page.url = Cow::Owned(url);
         let template = match page.kind {
             "owners" => "owners.html",
             "owner" => "owner.html",
@@ -655,19 +751,26 @@ impl<'a> Site<'a> {
             PageRef::Section(""),
             &self.facts.states,
         );
-        let html = self.render(template, &self.context(&url, &page, &nav))?;
-        Ok((url, html))
+        View {
+            template,
+            page,
+            nav,
+        }
     }
 
-    fn render_404(&self) -> Result<String> {
-        let mut ctx = PageCtx::generated("404", "Page not found", Vec::new());
-        ctx.url = "404.html";
+    fn not_found_view(&self) -> View<'a> {
+        let mut page = PageCtx::generated("404", "Page not found", Vec::new());
+        page.url = Cow::Borrowed("404.html");
         let nav = self.nav.inline(
             &self.handbook.documents,
             PageRef::Section(""),
             &self.facts.states,
         );
-        self.render("404.html", &self.context("404.html", &ctx, &nav))
+        View {
+            template: "404.html",
+            page,
+            nav,
+        }
     }
 
     fn doc_ctx(&self, i: usize) -> DocCtx<'a> {

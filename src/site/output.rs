@@ -191,3 +191,164 @@ pub fn clean(dest: &Path) -> Result<bool> {
         .with_context(|| format!("could not remove {}", dest.display()))?;
     Ok(true)
 }
+
+/// Writes a build's files: all of them into a fresh staging folder that then replaces the
+/// output whole, or, when the output was built before with the hashes in `previous`, only
+/// the files whose hash changed, into a staging folder whose files are moved into the
+/// output once everything succeeded. Either way a failed build leaves the output untouched,
+/// and the output ends up byte for byte what a clean build writes.
+pub struct Writer {
+    staging: Staging,
+    /// The hashes of the files now in the output; empty for a clean build.
+    previous: crate::cache::Pages,
+    update: bool,
+    next: std::sync::Mutex<Vec<(String, crate::cache::Key)>>,
+    written: std::sync::Mutex<Vec<String>>,
+}
+
+impl Writer {
+    /// Starts a build of `dest`. `previous` holds the hashes of the files in `dest` as the
+    /// last build recorded them; when they are missing, the build is a clean one.
+    pub fn new(dest: &Path, mut previous: crate::cache::Pages) -> Result<Writer> {
+        let update = !previous.by_path.is_empty() && dest.join(MARKER).is_file();
+        if !update {
+            previous.clear();
+        }
+        Ok(Writer {
+            staging: Staging::new(dest)?,
+            previous,
+            update,
+            next: std::sync::Mutex::default(),
+            written: std::sync::Mutex::default(),
+        })
+    }
+
+    /// Whether only changed files are written.
+    pub fn is_update(&self) -> bool {
+        self.update
+    }
+
+    /// The folder new files go to (every file of a clean build).
+    pub fn dir(&self) -> &Path {
+        &self.staging.dir
+    }
+
+    /// Writes `path` (relative to the output) unless the output already holds it with hash
+    /// `key`; `make` gives the bytes and is only called when they are needed. Returns whether
+    /// the file was written.
+    pub fn emit<B: AsRef<[u8]>>(
+        &self,
+        path: &str,
+        key: crate::cache::Key,
+        make: impl FnOnce() -> Result<B>,
+    ) -> Result<bool> {
+        lock(&self.next).push((path.to_string(), key));
+        if self.update
+            && self.previous.by_path.get(path) == Some(&key)
+            && self.staging.dest.join(path).is_file()
+        {
+            return Ok(false);
+        }
+        let bytes = make()?;
+        self.write_new(path, bytes.as_ref())?;
+        Ok(true)
+    }
+
+    /// Writes a file whose bytes are at hand; skipped when the output has the same bytes.
+    pub fn emit_bytes(&self, path: &str, bytes: &[u8]) -> Result<bool> {
+        let key = crate::cache::Hasher::new().piece(bytes).finish();
+        self.emit(path, key, || Ok(bytes))
+    }
+
+    /// Writes `path` into the staging folder.
+    fn write_new(&self, path: &str, bytes: &[u8]) -> Result<()> {
+        let target = self.staging.dir.join(path);
+        if self.update {
+            if let Some(parent) = target.parent() {
+                crate::files::create_dir_all(parent)?;
+            }
+            lock(&self.written).push(path.to_string());
+        }
+        crate::files::write(&target, bytes)
+    }
+
+    /// Where a file streamed by the caller goes, registered like [`Writer::emit`]; `None`
+    /// when the output already holds it with hash `key`.
+    pub fn stream_target(&self, path: &str, key: crate::cache::Key) -> Result<Option<PathBuf>> {
+        lock(&self.next).push((path.to_string(), key));
+        if self.update
+            && self.previous.by_path.get(path) == Some(&key)
+            && self.staging.dest.join(path).is_file()
+        {
+            return Ok(None);
+        }
+        let target = self.staging.dir.join(path);
+        if self.update {
+            if let Some(parent) = target.parent() {
+                crate::files::create_dir_all(parent)?;
+            }
+            lock(&self.written).push(path.to_string());
+        }
+        Ok(Some(target))
+    }
+
+    /// Puts the build in place and returns the hashes of the output's files, and how many
+    /// files were written.
+    pub fn commit(self) -> Result<(crate::cache::Pages, usize)> {
+        let next: std::collections::HashMap<String, crate::cache::Key> = self
+            .next
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+            .into_iter()
+            .collect();
+        let written = self.written.into_inner().unwrap_or_else(|e| e.into_inner());
+        if !self.update {
+            let count = next.len();
+            self.staging.commit()?;
+            return Ok((crate::cache::Pages { by_path: next }, count));
+        }
+        let dest = self.staging.dest.clone();
+        // Files that are gone go first: a file may have become a folder.
+        let mut gone: Vec<&String> = self
+            .previous
+            .by_path
+            .keys()
+            .filter(|p| !next.contains_key(*p))
+            .collect();
+        gone.sort_unstable_by(|a, b| b.cmp(a));
+        for path in gone {
+            let target = dest.join(path);
+            match std::fs::remove_file(&target) {
+                Ok(()) => {
+                    // Remove the folders this leaves empty; a folder with anything in it
+                    // refuses, which ends the climb.
+                    let mut dir = target.parent();
+                    while let Some(d) = dir.filter(|d| *d != dest) {
+                        if std::fs::remove_dir(d).is_err() {
+                            break;
+                        }
+                        dir = d.parent();
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(e).with_context(|| format!("could not remove {}", target.display()))
+                }
+            }
+        }
+        for path in &written {
+            let target = dest.join(path);
+            if let Some(parent) = target.parent() {
+                crate::files::create_dir_all(parent)?;
+            }
+            std::fs::rename(self.staging.dir.join(path), &target)
+                .with_context(|| format!("could not update {}", target.display()))?;
+        }
+        // Dropping the staging folder removes it.
+        Ok((crate::cache::Pages { by_path: next }, written.len()))
+    }
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}

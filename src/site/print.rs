@@ -16,7 +16,6 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::collections::HashSet;
 use std::io::Write;
-use std::path::Path;
 
 /// One page of the print view.
 #[derive(Serialize)]
@@ -170,7 +169,14 @@ const CHUNK: usize = 256;
 impl<'a> Site<'a> {
     /// Writes `print.html`: the frame from the `print.html` template, and every page in reading
     /// order rendered with `print-part.html` where the frame has [`PARTS_MARKER`].
-    pub(super) fn write_print(&self, path: &Path) -> Result<()> {
+    ///
+    /// Every part comes from a page of the site, so when no page changed (`page_keys`, in
+    /// reading order) and neither did the frame, the print view is the one already written.
+    pub(super) fn write_print(
+        &self,
+        writer: &super::output::Writer,
+        page_keys: &[crate::cache::Key],
+    ) -> Result<()> {
         let docs = &self.handbook.documents;
         let sections = self.nav.sections_by_dir();
         let order = self.nav.reading_order();
@@ -182,11 +188,25 @@ impl<'a> Site<'a> {
             };
         }
         let mut frame = super::PageCtx::generated("print", self.site.title, Vec::new());
-        frame.url = "print.html";
+        frame.url = std::borrow::Cow::Borrowed("print.html");
         let nav = self
             .nav
             .inline(docs, PageRef::Section(""), &self.facts.states);
-        let html = self.render("print.html", &self.context("print.html", &frame, &nav))?;
+        let view = super::View {
+            template: "print.html",
+            page: frame,
+            nav,
+        };
+        let mut key = crate::cache::Hasher::new();
+        key.piece(&self.fingerprint(&view).to_le_bytes());
+        for k in page_keys {
+            key.piece(&k.to_le_bytes());
+        }
+        let Some(path) = writer.stream_target("print.html", key.finish())? else {
+            return Ok(());
+        };
+        let path = path.as_path();
+        let html = self.render_view(&view)?;
         let Some((head, tail)) = html.split_once(PARTS_MARKER) else {
             anyhow::bail!(
                 "template print.html: it must contain `{PARTS_MARKER}` where the pages go"

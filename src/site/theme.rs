@@ -84,6 +84,8 @@ pub struct Theme {
     pub tera: Tera,
     /// Path under the site's asset folder → bytes.
     pub static_files: BTreeMap<String, Cow<'static, [u8]>>,
+    /// A hash of every template and static file: pages rendered with another theme differ.
+    pub key: crate::cache::Key,
 }
 
 impl Theme {
@@ -122,7 +124,18 @@ impl Theme {
         tera.add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), t.as_ref())))
             .map_err(|e| anyhow::anyhow!(tera_error_chain(&e)))
             .context("the theme's templates do not compile")?;
-        Ok(Theme { tera, static_files })
+        let mut key = crate::cache::Hasher::new();
+        for (name, text) in &templates {
+            key.piece(name.as_bytes()).piece(text.as_bytes());
+        }
+        for (name, bytes) in &static_files {
+            key.piece(name.as_bytes()).piece(bytes);
+        }
+        Ok(Theme {
+            tera,
+            static_files,
+            key: key.finish(),
+        })
     }
 }
 

@@ -74,7 +74,8 @@ fn init_scaffolds_a_handbook_that_builds() {
         &opsbook::BuildOptions {
             today: crate::support::today(),
             out: None,
-            progress: false
+            progress: false,
+            cache: Default::default(),
         }
     )
     .is_ok());

@@ -16,6 +16,7 @@ mod escaping;
 mod failed_build;
 mod generated;
 mod highlight;
+mod incremental;
 mod links;
 mod navigation;
 mod new;

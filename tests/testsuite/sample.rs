@@ -28,6 +28,7 @@ fn sample_handbook_builds_without_errors() {
         today: TODAY.parse().unwrap(),
         out: Some(out.path().join("book")),
         progress: false,
+        cache: Default::default(),
     };
     let report = opsbook::build(&handbook, &options).unwrap();
     assert_eq!(report.documents, handbook.documents.len());

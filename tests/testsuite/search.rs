@@ -93,6 +93,12 @@ fn the_build_writes_the_index_and_every_page_has_the_box() {
     let book = built();
     let out = book.out();
     let index = std::fs::read_to_string(out.join("_opsbook/search/index.js")).unwrap();
+    // The index names the version of the other index files, then loads itself.
+    let (version, index) = index.split_once('\n').unwrap();
+    assert!(
+        version.starts_with("window.OPSBOOK_SEARCH_VERSION = \""),
+        "{version}"
+    );
     assert!(
         index.starts_with("OPSBOOK_SEARCH_LOAD(\"index\","),
         "{index}"

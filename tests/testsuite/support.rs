@@ -82,6 +82,7 @@ impl TestBook {
             today: today(),
             out: None,
             progress: false,
+            cache: Default::default(),
         }
     }
 

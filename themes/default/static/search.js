@@ -7,8 +7,6 @@
   if (window.OPSBOOK_SEARCH) return;
   var html = document.documentElement;
   var root = html.getAttribute("data-root") || "";
-  var me = document.currentScript && document.currentScript.src || "";
-  var version = (/\?v=[^#]*/.exec(me) || [""])[0];
   var base = root + "_opsbook/search/";
   var MAX_RESULTS = 20;
   var MAX_EXPANSIONS = 200;
@@ -60,7 +58,10 @@
     if (waiting[name]) { waiting[name].push(cb); return; }
     waiting[name] = [cb];
     var s = document.createElement("script");
-    s.src = base + name + ".js" + version;
+    // index.js is always fetched afresh and names the version of the other files.
+    s.src = base + name + ".js?" + (name === "index"
+      ? "t=" + Date.now()
+      : "v=" + encodeURIComponent(window.OPSBOOK_SEARCH_VERSION || ""));
     s.onerror = function () { window.OPSBOOK_SEARCH_LOAD(name, null); };
     document.head.appendChild(s);
   }

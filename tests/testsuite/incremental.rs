@@ -1,0 +1,217 @@
+//! Incremental builds: a build that reuses the cache writes only what changed, and its output
+//! is byte for byte the output of a clean build of the same handbook.
+
+use crate::support::{assert_same_tree, copy_tree, snapshot_tree, TestBook, TODAY};
+use std::path::Path;
+
+/// `opsbook build` through the binary with the cache on; returns stderr.
+fn build(book: &TestBook) -> String {
+    let out = book
+        .cmd(&["-v", "build", "--today", TODAY])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    stderr
+}
+
+/// How many files the last build wrote, from its `-v` log.
+fn written(stderr: &str) -> usize {
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("files written)"))
+        .unwrap_or_else(|| panic!("no count of written files in:\n{stderr}"));
+    let count = line.rsplit('(').next().unwrap();
+    count.split(' ').next().unwrap().parse().unwrap()
+}
+
+/// The output of a clean, cache-less build of the handbook as it is now, in a copy.
+fn clean_output(book: &TestBook) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let copy = tempfile::tempdir().unwrap();
+    for name in ["book.toml", "owners.yml", "content", "theme"] {
+        let from = book.root().join(name);
+        if from.is_dir() {
+            copy_tree(&from, &copy.path().join(name));
+        } else if from.is_file() {
+            std::fs::copy(&from, copy.path().join(name)).unwrap();
+        }
+    }
+    let out = assert_cmd::Command::cargo_bin("opsbook")
+        .unwrap()
+        .current_dir(copy.path())
+        .args(["build", "--no-cache", "--today", TODAY])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        !copy.path().join(".opsbook-cache").exists(),
+        "--no-cache wrote a cache"
+    );
+    snapshot_tree(&copy.path().join("book"))
+}
+
+fn assert_like_clean(book: &TestBook, after: &str) {
+    let incremental = snapshot_tree(&book.out());
+    let clean = clean_output(book);
+    assert_eq!(
+        incremental.keys().collect::<Vec<_>>(),
+        clean.keys().collect::<Vec<_>>(),
+        "after {after}: the files differ"
+    );
+    assert_same_tree(&incremental, &clean);
+}
+
+fn edit(path: &Path, f: impl FnOnce(String) -> String) {
+    let text = std::fs::read_to_string(path).unwrap();
+    std::fs::write(path, f(text)).unwrap();
+}
+
+#[test]
+fn incremental_builds_equal_clean_builds_after_edits_renames_and_deletions() {
+    let book = TestBook::fixture("generated/handbook");
+    let content = book.root().join("content");
+    let first = build(&book);
+    assert!(written(&first) > 20, "{first}");
+    assert!(book.root().join(".opsbook-cache/highlights.bin").is_file());
+
+    let again = build(&book);
+    assert_eq!(written(&again), 0, "nothing changed, nothing is written");
+    assert_like_clean(&book, "a rebuild with no change");
+
+    // A body edit: the page itself and what shows its text are written, not the rest.
+    let runbook = std::fs::read_dir(content.join("runbooks"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "md") && !p.ends_with("index.md"))
+        .unwrap();
+    edit(&runbook, |t| {
+        t + "\nA new paragraph about `pg_ctl promote`.\n\n```bash\necho fresh\n```\n"
+    });
+    let edited = build(&book);
+    let count = written(&edited);
+    let total = snapshot_tree(&book.out()).len();
+    assert!(
+        count >= 1 && count < total / 2,
+        "{count} of {total} written"
+    );
+    assert_like_clean(&book, "a body edit");
+
+    // A title edit shows in the navigation of every page.
+    edit(&runbook, |t| t.replacen("title: ", "title: Renamed ", 1));
+    build(&book);
+    assert_like_clean(&book, "a title edit");
+
+    // A rename: the old page disappears, the new one appears.
+    let renamed = runbook.with_file_name("moved-elsewhere.md");
+    std::fs::rename(&runbook, &renamed).unwrap();
+    let old_url = format!(
+        "runbooks/{}.html",
+        runbook.file_stem().unwrap().to_string_lossy()
+    );
+    build(&book);
+    assert!(
+        !book.out().join(&old_url).exists(),
+        "{old_url} is still there"
+    );
+    assert!(book.out().join("runbooks/moved-elsewhere.html").is_file());
+    assert_like_clean(&book, "a rename");
+
+    // A new folder with a page and an image, then its deletion.
+    book.file(
+        "content/guides/new-area/index.md",
+        "---\ntitle: New area\nowners: [\"@platform\"]\n---\n\n![diagram](diagram.png)\n",
+    );
+    book.bytes(
+        "content/guides/new-area/diagram.png",
+        b"\x89PNG\r\n\x1a\nfake",
+    );
+    build(&book);
+    assert!(book.out().join("guides/new-area/diagram.png").is_file());
+    assert_like_clean(&book, "a new folder");
+    std::fs::remove_dir_all(content.join("guides/new-area")).unwrap();
+    build(&book);
+    assert!(
+        !book.out().join("guides/new-area").exists(),
+        "an emptied folder is removed"
+    );
+    assert_like_clean(&book, "a deleted folder");
+
+    // A theme change re-renders every page.
+    book.file(
+        "book.toml",
+        &(std::fs::read_to_string(book.root().join("book.toml")).unwrap()
+            + "\n[output.html]\nedit-url-template = \"https://example.com/edit/{path}\"\n"),
+    );
+    build(&book);
+    assert_like_clean(&book, "a configuration change");
+    book.file(
+        "theme/templates/404.html",
+        "{% extends \"base.html\" %}{% block main %}<p>Gone, sorry.</p>{% endblock main %}",
+    );
+    let tb = std::fs::read_to_string(book.root().join("book.toml")).unwrap();
+    book.file(
+        "book.toml",
+        &tb.replace("[build]", "[build]\ntheme = \"theme\""),
+    );
+    if !tb.contains("[build]") {
+        book.file("book.toml", &(tb + "\n[build]\ntheme = \"theme\"\n"));
+    }
+    build(&book);
+    assert!(book.read("404.html").contains("Gone, sorry."));
+    assert_like_clean(&book, "a theme change");
+}
+
+#[test]
+fn a_damaged_cache_or_a_hand_edited_output_gives_a_correct_build() {
+    let book = TestBook::fixture("generated/handbook");
+    build(&book);
+    let cache = book.root().join(".opsbook-cache");
+    for entry in std::fs::read_dir(&cache).unwrap() {
+        let path = entry.unwrap().path();
+        let mut bytes = std::fs::read(&path).unwrap();
+        let half = bytes.len() / 2;
+        bytes.truncate(half);
+        bytes.extend_from_slice(b"garbage");
+        std::fs::write(&path, bytes).unwrap();
+    }
+    let stderr = build(&book);
+    assert!(written(&stderr) > 20, "a damaged cache means a clean build");
+    assert_like_clean(&book, "a damaged cache");
+
+    // A page deleted from the output by hand is written again.
+    std::fs::remove_file(book.out().join("index.html")).unwrap();
+    let stderr = build(&book);
+    assert_eq!(written(&stderr), 1, "{stderr}");
+    assert_like_clean(&book, "a page deleted from the output");
+}
+
+#[test]
+fn a_failed_incremental_build_leaves_the_output_untouched() {
+    let book = TestBook::fixture("generated/handbook");
+    build(&book);
+    let before = snapshot_tree(&book.out());
+    book.file(
+        "theme/templates/page.html",
+        "{% extends \"base.html\" %}{% block main %}{{ page.nonexistent.field }}{% endblock main %}",
+    );
+    let tb = std::fs::read_to_string(book.root().join("book.toml")).unwrap();
+    book.file("book.toml", &(tb + "\n[build]\ntheme = \"theme\"\n"));
+    let out = book.cmd(&["build", "--today", TODAY]).output().unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    assert_same_tree(&snapshot_tree(&book.out()), &before);
+}
+
+#[test]
+fn clean_removes_the_output_and_the_cache() {
+    let book = TestBook::fixture("generated/handbook");
+    build(&book);
+    let cache = book.root().join(".opsbook-cache");
+    assert!(cache.join("CACHEDIR.TAG").is_file());
+    let out = book.cmd(&["clean"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!book.out().exists());
+    assert!(!cache.exists());
+    // The next build is a clean one and says so by writing every file.
+    let stderr = build(&book);
+    assert_eq!(written(&stderr), snapshot_tree(&book.out()).len() - 1);
+}

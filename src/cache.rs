@@ -239,6 +239,11 @@ impl Highlights {
         self.0.get_or(key, highlight)
     }
 
+    /// Makes what this run used the cache of the next run, in memory only.
+    pub fn rotate(&mut self) {
+        self.0.rotate();
+    }
+
     /// Makes what this run used the cache of the next run, in memory and on disk.
     pub fn save(&mut self, store: &Store) {
         self.0.rotate();

@@ -3,10 +3,11 @@
 //! The site is built through the same façade as `opsbook build` (`Handbook::load`, then
 //! `site::build`) into a folder of its own in the system's temporary folder, never into
 //! `book/`: serving does not touch the published build, and the built files are exactly
-//! `build`'s (the reload script is added to HTML responses, not written to disk). Builds
-//! alternate between two folders: one is served while the next build writes the other, and
-//! the served one is switched only once a build succeeded. A rebuild is a full rebuild; a failed one keeps the last good site served and sends its diagnostics
-//! to the open pages.
+//! `build`'s (the reload script is added to HTML responses, not written to disk). Rebuilds
+//! are incremental: documents whose file did not change are not parsed again, and only the
+//! output files whose inputs changed are rendered and written, into a staging folder first
+//! and then moved into the served folder once the build succeeded. A failed build keeps the
+//! last good site served and sends its diagnostics to the open pages.
 //!
 //! Threads: a fixed pool of [`WORKERS`] answering requests, one builder, one heartbeat for
 //! the reload streams, and the watcher's own. Known limit: tiny_http reads each connection's
@@ -19,7 +20,9 @@ pub mod reload;
 pub mod resolve;
 pub mod watch;
 
+use crate::cache::{Highlights, Store};
 use crate::diagnostics::Diagnostic;
+use crate::handbook::{DocumentMemo, Reuse};
 use crate::{BuildOptions, Handbook, LoadOptions};
 use anyhow::{Context as _, Result};
 use jiff::civil::Date;
@@ -93,14 +96,16 @@ impl Server {
             .path()
             .canonicalize()
             .context("could not resolve the temporary folder")?;
-        let outs = [base.join("site-a"), base.join("site-b")];
-        let served = Arc::new(RwLock::new(outs[0].clone()));
+        let site = base.join("site");
+        let served = Arc::new(RwLock::new(site.clone()));
         let epoch = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as u64 & 0xffff_ffff_ffff);
         let builder = Builder {
             options: options.clone(),
-            outs,
+            cache: Store::at(base.join("cache")),
+            out: site,
+            reuse: Mutex::default(),
             served: served.clone(),
             epoch,
             counter: AtomicU64::new(0),
@@ -230,8 +235,13 @@ impl Drop for Server {
 /// Builds the site, one build at a time, and keeps the watch targets in step with book.toml.
 struct Builder {
     options: ServeOptions,
-    /// Two output folders: one served, the other written by the next build.
-    outs: [PathBuf; 2],
+    /// The served folder. A build writes only the files that changed, into a staging folder
+    /// first, and moves them in once it succeeded: a failed build leaves it as it was.
+    out: PathBuf,
+    /// The page hashes of the served folder.
+    cache: Store,
+    /// What the next build can reuse: documents by file hash, highlighted code.
+    reuse: Mutex<(DocumentMemo, Highlights)>,
     served: Arc<RwLock<PathBuf>>,
     epoch: u64,
     counter: AtomicU64,
@@ -249,7 +259,7 @@ impl Builder {
         known.unwrap_or_else(|| Targets {
             root: self.options.root.clone(),
             folders: vec![self.options.root.join("content")],
-            output: self.outs[0].parent().unwrap_or(&self.outs[0]).to_path_buf(),
+            output: self.out.parent().unwrap_or(&self.out).to_path_buf(),
         })
     }
 
@@ -270,13 +280,23 @@ impl Builder {
             }
         };
         let root = &self.options.root;
-        let handbook = match Handbook::load(
+        let mut reuse = self.reuse.lock().unwrap_or_else(|e| e.into_inner());
+        let (documents, highlights) = &mut *reuse;
+        let loaded = Handbook::load_reusing(
             root,
             &LoadOptions {
                 drafts: self.options.drafts,
                 skip_html: false,
             },
-        ) {
+            Reuse {
+                highlights: Some(highlights),
+                documents: Some(documents),
+            },
+        );
+        documents.rotate();
+        highlights.rotate();
+        drop(reuse);
+        let handbook = match loaded {
             Ok(h) => h,
             Err(e) => return failed(vec![load_error(&e)]),
         };
@@ -287,7 +307,7 @@ impl Builder {
         *self.targets.lock().unwrap_or_else(|e| e.into_inner()) = Some(Targets {
             root: root.clone(),
             folders,
-            output: self.outs[0].parent().unwrap_or(&self.outs[0]).to_path_buf(),
+            output: self.out.parent().unwrap_or(&self.out).to_path_buf(),
         });
         let (errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) = handbook
             .diagnostics
@@ -300,7 +320,7 @@ impl Builder {
         if !warnings.is_empty() {
             (self.notify)(Notice::Warnings(&warnings));
         }
-        let target = self.outs[(self.counter.load(Ordering::SeqCst) % 2) as usize].clone();
+        let target = self.out.clone();
         let today = self
             .options
             .today
@@ -311,7 +331,7 @@ impl Builder {
                 today,
                 out: Some(target.clone()),
                 progress: false,
-                cache: Default::default(),
+                cache: self.cache.clone(),
             },
         ) {
             Ok(report) => {

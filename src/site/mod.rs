@@ -274,7 +274,9 @@ fn rand_key() -> cache::Key {
 struct View<'a> {
     template: &'static str,
     page: PageCtx<'a>,
-    nav: Vec<NavItem>,
+    /// The page the navigation is shown for: the navigation is made only when the page is
+    /// rendered, and its hash is the tree's and this page's.
+    nav: PageRef<'a>,
 }
 
 impl View<'_> {
@@ -292,6 +294,8 @@ struct Site<'a> {
     site: SiteCtx<'a>,
     today: Date,
     nav_js: String,
+    /// A hash of everything the navigation of any page is made from.
+    nav_key: cache::Key,
     syntax_css: String,
 }
 
@@ -486,6 +490,11 @@ impl<'a> Site<'a> {
             hash.write(bytes);
         }
         hash.write(nav_js.as_bytes());
+        let mut nav_key = cache::Hasher::new();
+        nav_key.piece(nav_js.as_bytes());
+        for (doc, state) in handbook.documents.iter().zip(&facts.states) {
+            nav_key.piece(doc.url.as_bytes()).piece(state.as_bytes());
+        }
         hash.write(syntax_css.as_bytes());
         // Not the search index: it changes with any text, and a page that names its version
         // would change with it. The index has its own (see `versioned`).
@@ -506,6 +515,7 @@ impl<'a> Site<'a> {
             },
             today,
             nav_js,
+            nav_key: nav_key.finish(),
             syntax_css,
         }
     }
@@ -627,7 +637,13 @@ impl<'a> Site<'a> {
     fn render_view(&self, view: &View<'_>) -> Result<String> {
         self.render(
             view.template,
-            &self.context(view.url(), &view.page, &view.nav),
+            &self.context(
+                view.url(),
+                &view.page,
+                &self
+                    .nav
+                    .inline(&self.handbook.documents, view.nav, &self.facts.states),
+            ),
         )
     }
 
@@ -640,7 +656,17 @@ impl<'a> Site<'a> {
             .piece(view.template.as_bytes());
         // Serializing into a hasher cannot fail; if it ever did, the hash would still differ
         // from any earlier one only by chance, so the page is rendered to be safe.
-        let seen = (&self.site, root_prefix(view.url()), &view.page, &view.nav);
+        let nav = match view.nav {
+            PageRef::Section(dir) => (0, dir.to_string()),
+            PageRef::Doc(i) => (1, i.to_string()),
+        };
+        let seen = (
+            &self.site,
+            root_prefix(view.url()),
+            &view.page,
+            self.nav_key,
+            nav,
+        );
         if serde_json::to_writer(&mut hasher, &seen).is_err() {
             return rand_key();
         }
@@ -655,7 +681,6 @@ impl<'a> Site<'a> {
         sections: &HashMap<&str, &'a Section>,
     ) -> View<'a> {
         let docs = &self.handbook.documents;
-        let nav = self.nav.inline(docs, page, &self.facts.states);
         let (folder, url, doc) = match page {
             PageRef::Section(dir) => {
                 let s = sections[dir];
@@ -732,7 +757,7 @@ impl<'a> Site<'a> {
         View {
             template,
             page: ctx,
-            nav,
+            nav: page,
         }
     }
 
@@ -746,30 +771,20 @@ impl<'a> Site<'a> {
             "tag" => "tag.html",
             _ => "health.html",
         };
-        let nav = self.nav.inline(
-            &self.handbook.documents,
-            PageRef::Section(""),
-            &self.facts.states,
-        );
         View {
             template,
             page,
-            nav,
+            nav: PageRef::Section(""),
         }
     }
 
     fn not_found_view(&self) -> View<'a> {
         let mut page = PageCtx::generated("404", "Page not found", Vec::new());
         page.url = Cow::Borrowed("404.html");
-        let nav = self.nav.inline(
-            &self.handbook.documents,
-            PageRef::Section(""),
-            &self.facts.states,
-        );
         View {
             template: "404.html",
             page,
-            nav,
+            nav: PageRef::Section(""),
         }
     }
 

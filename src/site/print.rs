@@ -189,13 +189,10 @@ impl<'a> Site<'a> {
         }
         let mut frame = super::PageCtx::generated("print", self.site.title, Vec::new());
         frame.url = std::borrow::Cow::Borrowed("print.html");
-        let nav = self
-            .nav
-            .inline(docs, PageRef::Section(""), &self.facts.states);
         let view = super::View {
             template: "print.html",
             page: frame,
-            nav,
+            nav: PageRef::Section(""),
         };
         let mut key = crate::cache::Hasher::new();
         key.piece(&self.fingerprint(&view).to_le_bytes());

@@ -428,6 +428,7 @@ fn load_document(path: &Path, rel: &str, ctx: &LoadContext<'_>) -> (Loaded, Vec<
 
 fn load_bytes(bytes: &[u8], rel: &str, ctx: &LoadContext<'_>) -> (Loaded, Vec<Diagnostic>) {
     let source = format!("{}/{rel}", ctx.src_prefix);
+    let _crash = crate::crash::working_on(&source);
     let text = match decode_text(bytes) {
         Ok(t) => t,
         Err((offset, line)) => {

@@ -8,6 +8,7 @@
 pub mod cache;
 pub mod check;
 pub mod config;
+pub mod crash;
 pub mod diagnostics;
 pub mod doc_types;
 pub mod edit;

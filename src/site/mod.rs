@@ -159,6 +159,12 @@ pub fn build(handbook: &Handbook, options: &BuildOptions) -> Result<BuildReport>
         .map(|(k, page)| -> Result<cache::Key> {
             let prev = k.checked_sub(1).map(|p| order[p]);
             let next = order.get(k + 1).copied();
+            let _crash = crate::crash::working_on(match page {
+                PageRef::Doc(i) => &handbook.documents[*i].source,
+                PageRef::Section(dir) => sections[dir]
+                    .index_doc
+                    .map_or(&sections[dir].url, |i| &handbook.documents[i].source),
+            });
             let view = site.page_view(*page, prev, next, &sections);
             let key = site.fingerprint(&view);
             writer.emit(view.url(), key, || site.render_view(&view))?;

@@ -5,6 +5,7 @@
 //! so `-d` pointed at the wrong folder cannot destroy someone's work.
 
 use anyhow::{Context, Result};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 /// Written into every output folder; a folder without it is not opsbook's to remove.
@@ -198,6 +199,8 @@ pub fn clean(dest: &Path) -> Result<bool> {
 /// output once everything succeeded. Either way a failed build leaves the output untouched,
 /// and the output ends up byte for byte what a clean build writes.
 pub struct Writer {
+    /// Held until the build is committed or abandoned: one build per output folder at a time.
+    _lock: std::fs::File,
     staging: Staging,
     /// The hashes of the files now in the output; empty for a clean build.
     previous: crate::cache::Pages,
@@ -210,11 +213,13 @@ impl Writer {
     /// Starts a build of `dest`. `previous` holds the hashes of the files in `dest` as the
     /// last build recorded them; when they are missing, the build is a clean one.
     pub fn new(dest: &Path, mut previous: crate::cache::Pages) -> Result<Writer> {
+        let lock = lock_output(dest)?;
         let update = !previous.by_path.is_empty() && dest.join(MARKER).is_file();
         if !update {
             previous.clear();
         }
         Ok(Writer {
+            _lock: lock,
             staging: Staging::new(dest)?,
             previous,
             update,
@@ -347,6 +352,51 @@ impl Writer {
         // Dropping the staging folder removes it.
         Ok((crate::cache::Pages { by_path: next }, written.len()))
     }
+}
+
+/// Takes the lock of the output folder `dest` (a file beside it), waiting while another
+/// build holds it. The operating system releases the lock of a process that ends, however it
+/// ends, so a killed build never leaves a lock behind.
+fn lock_output(dest: &Path) -> Result<std::fs::File> {
+    let name = dest
+        .file_name()
+        .map_or_else(|| "book".into(), |n| n.to_string_lossy().into_owned());
+    let parent = dest
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    crate::files::create_dir_all(parent)?;
+    let path = parent.join(format!(".{name}.opsbook-lock"));
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("could not open the lock file {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let holder = std::fs::read_to_string(&path).unwrap_or_default();
+            eprintln!(
+                "Waiting for another opsbook{} to finish writing {}…",
+                holder
+                    .trim()
+                    .parse::<u32>()
+                    .map_or_else(|_| String::new(), |pid| format!(" (process {pid})")),
+                dest.display()
+            );
+            file.lock()
+                .with_context(|| format!("could not lock {}", path.display()))?;
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            return Err(e).with_context(|| format!("could not lock {}", path.display()));
+        }
+    }
+    // Who holds it, for the message above; the lock itself is the operating system's.
+    let _ = file.set_len(0);
+    let _ = (&file).write_all(std::process::id().to_string().as_bytes());
+    Ok(file)
 }
 
 fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {

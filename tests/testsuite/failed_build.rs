@@ -153,3 +153,27 @@ fn assert_no_leftovers(book: &TestBook) {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+#[test]
+fn a_crash_exits_101_naming_the_file_and_asking_for_a_report() {
+    let book = crate::support::TestBook::fixture("generated/handbook");
+    for command in [
+        &["build", "--today", crate::support::TODAY][..],
+        &["check"][..],
+    ] {
+        let out = book
+            .cmd(command)
+            .env("OPSBOOK_CRASH_ON", "content/runbooks/db.md")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(101), "{command:?}: {stderr}");
+        assert!(stderr.contains("opsbook crashed"), "{stderr}");
+        assert!(
+            stderr.contains("while working on content/runbooks/db.md"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("Please report it"), "{stderr}");
+    }
+    assert!(!book.out().exists(), "a crashed build writes nothing");
+}

@@ -18,6 +18,7 @@ mod generated;
 mod highlight;
 mod incremental;
 mod links;
+mod lock;
 mod navigation;
 mod new;
 mod review;

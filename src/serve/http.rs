@@ -5,7 +5,7 @@
 //! sent; a `Host` other than the bound address, `localhost` or `--host` is refused, so a page
 //! on another site cannot read the handbook through DNS rebinding.
 
-use super::reload::{self, Hub, RELOAD_PATH};
+use super::reload::{self, Hub, Status, RELOAD_PATH};
 use super::resolve::{self, Located, Refusal};
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -141,12 +141,12 @@ pub fn handle(request: Request, ctx: &Context) {
             return;
         }
     };
-    // The build id before the folder: a page may then name an older build than its content
+    // The status before the folder: a page may then name an older build than its content
     // (one extra reload), never a newer one (a missed reload).
-    let build = ctx.hub.status().build;
+    let status = ctx.hub.status();
     let root = ctx.root.read().unwrap_or_else(|e| e.into_inner()).clone();
     match resolve::locate(&root, &resolved) {
-        Some(Located::File(file)) => serve_file(request, ctx, &file, &build),
+        Some(Located::File(file)) => serve_file(request, ctx, &file, &status),
         Some(Located::Folder) => {
             let query = target
                 .split_once('?')
@@ -161,7 +161,7 @@ pub fn handle(request: Request, ctx: &Context) {
     }
 }
 
-fn serve_file(request: Request, ctx: &Context, file: &std::path::Path, build: &str) {
+fn serve_file(request: Request, ctx: &Context, file: &std::path::Path, status: &Status) {
     let Ok(bytes) = std::fs::read(file) else {
         // Swapped away by a rebuild between the lookup and the read.
         not_found(request, ctx);
@@ -170,7 +170,7 @@ fn serve_file(request: Request, ctx: &Context, file: &std::path::Path, build: &s
     let content_type = resolve::content_type(file);
     let body = if content_type.starts_with("text/html") {
         let html = String::from_utf8_lossy(&bytes);
-        reload::inject(&html, build).into_bytes()
+        reload::inject(&html, status).into_bytes()
     } else {
         bytes
     };
@@ -184,13 +184,13 @@ fn serve_file(request: Request, ctx: &Context, file: &std::path::Path, build: &s
 
 /// The site's own 404 page, with the reload script; a plain one while no build succeeded.
 fn not_found(request: Request, ctx: &Context) {
-    let build = ctx.hub.status().build;
+    let status = ctx.hub.status();
     let root = ctx.root.read().unwrap_or_else(|e| e.into_inner()).clone();
     let html = std::fs::read_to_string(root.join("404.html")).unwrap_or_else(|_| {
         "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Not found</title></head><body><h1>Not found</h1><p>This page is not part of the handbook, or the handbook has not built yet.</p></body></html>".into()
     });
     let _ = request.respond(
-        Response::from_data(reload::inject(&html, &build).into_bytes())
+        Response::from_data(reload::inject(&html, &status).into_bytes())
             .with_status_code(StatusCode(404))
             .with_header(header("Content-Type", "text/html; charset=utf-8"))
             .with_header(header("Cache-Control", "no-store"))

@@ -142,15 +142,20 @@ impl Hub {
     }
 }
 
-/// The script added before `</body>` of every HTML response. `build` is the id of the build
-/// the page comes from. It renders diagnostics with `textContent` only.
-pub fn client_script(build: &str) -> String {
-    let build = serde_json::to_string(build).unwrap_or_else(|_| "\"\"".into());
-    // `build` is our own id (hex and digits), but escape `<` anyway: it sits in a <script>.
-    let build = build.replace('<', "\\u003c");
+/// The script added before `</body>` of every HTML response. It knows the id of the build the
+/// page comes from and, when the last rebuild failed, its problems: the overlay then shows as
+/// the page loads, not only once the reload channel has said hello. It renders diagnostics
+/// with `textContent` only.
+pub fn client_script(status: &Status) -> String {
+    let build = crate::site::script_safe_json(&serde_json::Value::from(status.build.as_str()));
+    let errors = serde_json::to_value(&status.errors)
+        .map_or_else(|_| "[]".to_string(), |v| crate::site::script_safe_json(&v));
+    // The problems last: nothing in them is taken for a placeholder.
     format!(
         "<script>{}</script>",
-        CLIENT_JS.replace("__BUILD__", &build)
+        CLIENT_JS
+            .replace("__BUILD__", &build)
+            .replace("__ERRORS__", &errors)
     )
 }
 
@@ -198,12 +203,14 @@ function connect(){
     var wait=delay*(0.5+Math.random()/2);delay=Math.min(delay*2,5000);
     setTimeout(connect,wait);});
 }
+var initial=__ERRORS__;
+if(initial.length)show(initial);
 connect();
 })();"#;
 
 /// Adds the reload script to an HTML page, before its last `</body>` (or at the end).
-pub fn inject(html: &str, build: &str) -> String {
-    let script = client_script(build);
+pub fn inject(html: &str, status: &Status) -> String {
+    let script = client_script(status);
     let at = html
         .to_ascii_lowercase()
         .rfind("</body>")
@@ -297,15 +304,35 @@ mod tests {
     #[test]
     fn the_script_goes_before_the_last_body_end_and_uses_no_inner_html() {
         let html = "<html><body><p>x</p></BODY></html>";
-        let out = inject(html, "ff-3");
+        let out = inject(html, &status("ff-3"));
         assert!(out.starts_with("<html><body><p>x</p><script>"), "{out}");
         assert!(out.ends_with("</script></BODY></html>"));
         assert!(out.contains(r#"var build="ff-3""#));
+        assert!(out.contains("var initial=[];"));
         assert!(!CLIENT_JS.contains("innerHTML"));
         assert!(!CLIENT_JS.contains("insertAdjacentHTML"));
         assert_eq!(
-            inject("no body", "1"),
-            format!("no body{}", client_script("1"))
+            inject("no body", &status("1")),
+            format!("no body{}", client_script(&status("1")))
         );
+    }
+
+    #[test]
+    fn a_page_served_while_broken_carries_the_problems_safely() {
+        let problem = Problem::from(
+            &Diagnostic::error("invalid-document", "content/a.md", 3)
+                .message("bad </script><b>__BUILD__</b>"),
+        );
+        let script = client_script(&Status {
+            build: "a-1".into(),
+            errors: vec![problem],
+        });
+        assert!(script.contains(r#"var build="a-1""#));
+        assert_eq!(script.matches("</script>").count(), 1, "{script}");
+        assert!(
+            script.contains(r#"bad \u003c/script\u003e\u003cb\u003e__BUILD__"#),
+            "{script}"
+        );
+        assert!(script.contains("if(initial.length)show(initial);"));
     }
 }

@@ -3,14 +3,16 @@
 //!
 //! Only files of the build output are served ([`super::resolve`]); no CORS header is ever
 //! sent; a `Host` other than the bound address, `localhost` or `--host` is refused, so a page
-//! on another site cannot read the handbook through DNS rebinding.
+//! on another site cannot read the handbook through DNS rebinding. [`handle`] only decides
+//! the answer; [`super::connections`] reads the request and writes the answer.
 
 use super::reload::{self, Hub, Status, RELOAD_PATH};
+use super::request::Head;
 use super::resolve::{self, Located, Refusal};
+use super::response::Reply;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
-use tiny_http::{Header, Method, Request, Response, StatusCode};
 
 /// What every request needs to know.
 pub struct Context {
@@ -26,18 +28,26 @@ pub struct Context {
     pub hub: Arc<Hub>,
 }
 
+/// A `Host` value (or the authority of an `Origin`) as a lowercase name and a port.
+fn authority(host: &str) -> Option<(String, u16)> {
+    let host = host.trim().to_ascii_lowercase();
+    let (name, port) = match host.rsplit_once(':') {
+        Some((name, port)) if !port.contains(']') => (name.to_string(), port.parse().ok()?),
+        _ => (host, 80),
+    };
+    (!name.is_empty()).then_some((name, port))
+}
+
 impl Context {
     /// Whether a `Host` header value names this server.
     pub fn host_allowed(&self, host: &str) -> bool {
-        let host = host.trim().to_ascii_lowercase();
-        let (name, port) = match host.rsplit_once(':') {
-            Some((name, port)) if !port.contains(']') => (name, port.parse::<u16>().ok()),
-            _ => (host.as_str(), Some(80)),
+        let Some((name, port)) = authority(host) else {
+            return false;
         };
-        if port != Some(self.port) {
+        if port != self.port {
             return false;
         }
-        if name == "localhost" || self.hosts.iter().any(|h| h == name) {
+        if name == "localhost" || self.hosts.contains(&name) {
             return true;
         }
         let ip = name.trim_start_matches('[').trim_end_matches(']');
@@ -55,117 +65,70 @@ impl Context {
     }
 }
 
-fn header(name: &str, value: &str) -> Header {
-    Header::from_bytes(name.as_bytes(), value.as_bytes())
-        .unwrap_or_else(|_| Header::from_bytes(&b"X-Invalid"[..], &b"1"[..]).expect("valid"))
+/// What to answer.
+pub enum Answer {
+    Reply(Reply),
+    /// Open a reload channel: the connection goes to the hub.
+    Events,
 }
 
-fn text(status: u16, body: &str) -> Response<std::io::Cursor<Vec<u8>>> {
-    Response::from_data(body.as_bytes().to_vec())
-        .with_status_code(StatusCode(status))
-        .with_header(header("Content-Type", "text/plain; charset=utf-8"))
-        .with_header(header("Cache-Control", "no-store"))
-        .with_header(header("X-Content-Type-Options", "nosniff"))
-}
-
-fn request_header<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
-    request
-        .headers()
-        .iter()
-        .find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name))
-        .map(|h| h.value.as_str())
-}
-
-/// More headers, or more bytes of them, than any browser sends: refused with 431.
-const MAX_HEADERS: usize = 100;
-const MAX_HEADER_BYTES: usize = 16 * 1024;
-
-/// Answers one request. Errors writing the answer (a closed socket) are ignored.
-pub fn handle(request: Request, ctx: &Context) {
-    let header_bytes: usize = request
-        .headers()
-        .iter()
-        .map(|h| h.field.as_str().as_str().len() + h.value.as_str().len() + 4)
-        .sum();
-    if request.headers().len() > MAX_HEADERS || header_bytes > MAX_HEADER_BYTES {
-        let _ = request.respond(text(431, "431 Request Header Fields Too Large\n"));
-        return;
-    }
-    let hosts: Vec<&str> = request
-        .headers()
-        .iter()
-        .filter(|h| h.field.equiv("Host"))
-        .map(|h| h.value.as_str())
-        .collect();
+/// Decides the answer to one request.
+pub fn handle(request: &Head, ctx: &Context) -> Answer {
+    let hosts: Vec<&str> = request.fields_named("Host").collect();
     if hosts.len() != 1 || !ctx.host_allowed(hosts[0]) {
-        log::info!("refused Host {:?} for {}", hosts, request.url());
-        let _ = request.respond(text(
+        log::info!("refused Host {:?} for {}", hosts, request.target);
+        return Answer::Reply(Reply::text(
             403,
-            "403 Forbidden: this server answers only to its own address (localhost)\n",
+            "this server answers only to its own address (localhost)",
         ));
-        return;
     }
-    if !matches!(request.method(), Method::Get | Method::Head) {
-        let _ = request.respond(
-            text(405, "405 Method Not Allowed\n").with_header(header("Allow", "GET, HEAD")),
-        );
-        return;
-    }
-    let target = request.url().to_string();
-    log::debug!("{} {target}", request.method());
-    let path = target.split_once('?').map_or(target.as_str(), |(p, _)| p);
+    let target = request.target.as_str();
+    let path = target.split_once('?').map_or(target, |(p, _)| p);
     if path == RELOAD_PATH {
-        if let Some(origin) = request_header(&request, "Origin") {
+        if request.method != "GET" {
+            return Answer::Reply(Reply::text(405, "").with("Allow", "GET"));
+        }
+        if let Some(origin) = request.field("Origin") {
             if !ctx.origin_allowed(origin) {
                 log::info!("refused the reload channel to Origin {origin:?}");
-                let _ = request.respond(text(403, "403 Forbidden: foreign Origin\n"));
-                return;
+                return Answer::Reply(Reply::text(403, "foreign Origin"));
             }
         }
         log::info!("reload channel opened");
-        ctx.hub.subscribe(request.into_writer());
-        return;
+        return Answer::Events;
     }
-    let resolved = match resolve::resolve_url(&target) {
+    if !matches!(request.method.as_str(), "GET" | "HEAD") {
+        return Answer::Reply(Reply::text(405, "").with("Allow", "GET, HEAD"));
+    }
+    log::debug!("{} {target}", request.method);
+    let resolved = match resolve::resolve_url(target) {
         Ok(r) => r,
-        Err(Refusal::BadRequest) => {
-            let _ = request.respond(text(400, "400 Bad Request\n"));
-            return;
-        }
-        Err(Refusal::TooLong) => {
-            let _ = request.respond(text(414, "414 URI Too Long\n"));
-            return;
-        }
-        Err(Refusal::NotFound) => {
-            not_found(request, ctx);
-            return;
-        }
+        Err(Refusal::BadRequest) => return Answer::Reply(Reply::text(400, "")),
+        Err(Refusal::TooLong) => return Answer::Reply(Reply::text(414, "")),
+        Err(Refusal::NotFound) => return Answer::Reply(not_found(ctx)),
     };
     // The status before the folder: a page may then name an older build than its content
     // (one extra reload), never a newer one (a missed reload).
     let status = ctx.hub.status();
     let root = ctx.root.read().unwrap_or_else(|e| e.into_inner()).clone();
-    match resolve::locate(&root, &resolved) {
-        Some(Located::File(file)) => serve_file(request, ctx, &file, &status),
+    Answer::Reply(match resolve::locate(&root, &resolved) {
+        Some(Located::File(file)) => serve_file(ctx, &file, &status),
         Some(Located::Folder) => {
             let query = target
                 .split_once('?')
                 .map_or(String::new(), |(_, q)| format!("?{q}"));
             // The target passed `resolve_url`: no control characters, safe in a header.
             let location = format!("{path}/{query}");
-            let _ = request.respond(
-                text(301, "301 Moved Permanently\n").with_header(header("Location", &location)),
-            );
+            Reply::text(301, "").with("Location", &location)
         }
-        None => not_found(request, ctx),
-    }
+        None => not_found(ctx),
+    })
 }
 
-fn serve_file(request: Request, ctx: &Context, file: &std::path::Path, status: &Status) {
+fn serve_file(ctx: &Context, file: &std::path::Path, status: &Status) -> Reply {
     let Ok(bytes) = std::fs::read(file) else {
         // Swapped away by a rebuild between the lookup and the read.
-        not_found(request, ctx);
-        return;
+        return not_found(ctx);
     };
     let content_type = resolve::content_type(file);
     let body = if content_type.starts_with("text/html") {
@@ -174,28 +137,18 @@ fn serve_file(request: Request, ctx: &Context, file: &std::path::Path, status: &
     } else {
         bytes
     };
-    let _ = request.respond(
-        Response::from_data(body)
-            .with_header(header("Content-Type", content_type))
-            .with_header(header("Cache-Control", "no-store"))
-            .with_header(header("X-Content-Type-Options", "nosniff")),
-    );
+    Reply::new(200, content_type, body)
 }
 
 /// The site's own 404 page, with the reload script; a plain one while no build succeeded.
-fn not_found(request: Request, ctx: &Context) {
+fn not_found(ctx: &Context) -> Reply {
     let status = ctx.hub.status();
     let root = ctx.root.read().unwrap_or_else(|e| e.into_inner()).clone();
     let html = std::fs::read_to_string(root.join("404.html")).unwrap_or_else(|_| {
         "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Not found</title></head><body><h1>Not found</h1><p>This page is not part of the handbook, or the handbook has not built yet.</p></body></html>".into()
     });
-    let _ = request.respond(
-        Response::from_data(reload::inject(&html, &status).into_bytes())
-            .with_status_code(StatusCode(404))
-            .with_header(header("Content-Type", "text/html; charset=utf-8"))
-            .with_header(header("Cache-Control", "no-store"))
-            .with_header(header("X-Content-Type-Options", "nosniff")),
-    );
+    let html = reload::inject(&html, &status);
+    Reply::new(404, "text/html; charset=utf-8", html.into_bytes())
 }
 
 #[cfg(test)]
@@ -261,5 +214,60 @@ mod tests {
         ] {
             assert!(!c.origin_allowed(bad), "{bad}");
         }
+    }
+
+    fn request(text: &str) -> Head {
+        crate::serve::request::parse(text.as_bytes())
+            .unwrap()
+            .unwrap()
+            .0
+    }
+
+    fn status(answer: Answer) -> u16 {
+        match answer {
+            Answer::Reply(r) => r.status,
+            Answer::Events => 0,
+        }
+    }
+
+    #[test]
+    fn requests_are_answered_by_their_checks() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        std::fs::write(root.join("index.html"), "<html><body>home</body></html>").unwrap();
+        let mut c = ctx(&["127.0.0.1"], false);
+        c.root = Arc::new(RwLock::new(root));
+        let ask = |text: &str| status(handle(&request(text), &c));
+        assert_eq!(ask("GET / HTTP/1.1\r\nHost: 127.0.0.1:3000\r\n\r\n"), 200);
+        assert_eq!(ask("HEAD / HTTP/1.1\r\nHost: localhost:3000\r\n\r\n"), 200);
+        assert_eq!(ask("GET / HTTP/1.1\r\n\r\n"), 403);
+        assert_eq!(
+            ask("GET / HTTP/1.1\r\nHost: 127.0.0.1:3000\r\nHost: 127.0.0.1:3000\r\n\r\n"),
+            403
+        );
+        assert_eq!(
+            ask("GET / HTTP/1.1\r\nHost: evil.example:3000\r\n\r\n"),
+            403
+        );
+        assert_eq!(ask("POST / HTTP/1.1\r\nHost: 127.0.0.1:3000\r\n\r\n"), 405);
+        assert_eq!(ask("GET * HTTP/1.1\r\nHost: 127.0.0.1:3000\r\n\r\n"), 400);
+        assert_eq!(
+            ask("GET /missing.html HTTP/1.1\r\nHost: 127.0.0.1:3000\r\n\r\n"),
+            404
+        );
+        let reload = "GET /_opsbook/reload HTTP/1.1\r\nHost: 127.0.0.1:3000\r\n";
+        assert_eq!(ask(&format!("{reload}\r\n")), 0);
+        assert_eq!(
+            ask(&format!("{reload}Origin: http://127.0.0.1:3000\r\n\r\n")),
+            0
+        );
+        assert_eq!(
+            ask(&format!("{reload}Origin: http://evil.example\r\n\r\n")),
+            403
+        );
+        assert_eq!(
+            ask("HEAD /_opsbook/reload HTTP/1.1\r\nHost: 127.0.0.1:3000\r\n\r\n"),
+            405
+        );
     }
 }

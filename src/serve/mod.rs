@@ -9,15 +9,18 @@
 //! and then moved into the served folder once the build succeeded. A failed build keeps the
 //! last good site served and sends its diagnostics to the open pages.
 //!
-//! Threads: a fixed pool of [`WORKERS`] answering requests, one builder, one heartbeat for
-//! the reload streams, and the watcher's own. Known limit: tiny_http reads each connection's
-//! requests on a thread of its own, with no header timeout, so many slow or idle connections
-//! cost threads (not request workers). Nothing here prints: what happens is told to
-//! the caller's [`Notice`] callback.
+//! Threads: one per connection being read, at most [`connections::MAX_CONNECTIONS`], each
+//! with deadlines (slow clients cannot pin them); one accepting connections; one builder; one
+//! heartbeat for the reload streams, which also writes what slow pages did not take yet; and
+//! the watcher's own. Nothing here prints: what happens is told to the caller's [`Notice`]
+//! callback.
 
+pub mod connections;
 pub mod http;
 pub mod reload;
+pub mod request;
 pub mod resolve;
+pub mod response;
 pub mod watch;
 
 use crate::cache::{Highlights, Store};
@@ -27,17 +30,17 @@ use crate::{BuildOptions, Handbook, LoadOptions};
 use anyhow::{Context as _, Result};
 use jiff::civil::Date;
 use reload::{Hub, Problem, Status};
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 use watch::{Mode, Targets, Watching};
 
-/// Request workers: a fixed pool, however many connections come.
-pub const WORKERS: usize = 8;
 /// How often open reload streams are pinged (closed pages are noticed and dropped).
 const PING_EVERY: Duration = Duration::from_secs(15);
+/// How often what slow pages did not take yet is written again.
+const FLUSH_EVERY: Duration = Duration::from_millis(100);
 
 /// How to serve.
 #[derive(Debug, Clone)]
@@ -77,7 +80,8 @@ pub type Notify = Arc<dyn Fn(Notice<'_>) + Send + Sync>;
 pub struct Server {
     addr: SocketAddr,
     hub: Arc<Hub>,
-    http: Arc<tiny_http::Server>,
+    connections: Arc<connections::Slots>,
+    stop: Arc<AtomicBool>,
     _output: tempfile::TempDir,
 }
 
@@ -115,15 +119,9 @@ impl Server {
         let first = builder.build(true);
         let hub = Arc::new(Hub::new(first));
 
-        let http =
-            tiny_http::Server::http(SocketAddr::new(options.host, options.port)).map_err(|e| {
-                anyhow::anyhow!("could not listen on {}:{}: {e}", options.host, options.port)
-            })?;
-        let addr = http
-            .server_addr()
-            .to_ip()
-            .context("the server has no IP address")?;
-        let http = Arc::new(http);
+        let listener = TcpListener::bind(SocketAddr::new(options.host, options.port))
+            .with_context(|| format!("could not listen on {}:{}", options.host, options.port))?;
+        let addr = listener.local_addr().context("the server has no address")?;
         let mut hosts = vec![options.host.to_string().to_ascii_lowercase()];
         if let IpAddr::V6(v6) = options.host {
             hosts.push(format!("[{v6}]"));
@@ -135,29 +133,29 @@ impl Server {
             any_ip: options.host.is_unspecified(),
             hub: hub.clone(),
         });
-        for k in 0..WORKERS {
-            let http = http.clone();
-            let ctx = ctx.clone();
+        let slots = Arc::new(connections::Slots::default());
+        let stop = Arc::new(AtomicBool::new(false));
+        {
+            let (slots, stop) = (slots.clone(), stop.clone());
             std::thread::Builder::new()
-                .name(format!("opsbook-http-{k}"))
-                .spawn(move || loop {
-                    match http.recv() {
-                        Ok(request) => http::handle(request, &ctx),
-                        Err(e) => {
-                            log::debug!("accept: {e}");
-                            std::thread::sleep(Duration::from_millis(10));
-                        }
-                    }
-                })
-                .context("could not start a request worker")?;
+                .name("opsbook-accept".into())
+                .spawn(move || connections::accept_loop(listener, ctx, slots, stop))
+                .context("could not start accepting connections")?;
         }
         {
             let hub = hub.clone();
             std::thread::Builder::new()
                 .name("opsbook-ping".into())
-                .spawn(move || loop {
-                    std::thread::sleep(PING_EVERY);
-                    hub.ping();
+                .spawn(move || {
+                    let mut last_ping = Instant::now();
+                    loop {
+                        std::thread::sleep(FLUSH_EVERY);
+                        hub.flush_pending();
+                        if last_ping.elapsed() >= PING_EVERY {
+                            hub.ping();
+                            last_ping = Instant::now();
+                        }
+                    }
                 })
                 .context("could not start the heartbeat")?;
         }
@@ -200,7 +198,8 @@ impl Server {
         Ok(Server {
             addr,
             hub,
-            http,
+            connections: slots,
+            stop,
             _output: output,
         })
     }
@@ -212,12 +211,22 @@ impl Server {
 
     /// The URL to open: the bound address, or the loopback one when bound to every interface.
     pub fn url(&self) -> String {
+        format!("http://{}/", self.local_addr())
+    }
+
+    /// An address of this server reachable from this machine.
+    fn local_addr(&self) -> SocketAddr {
         let ip = match self.addr.ip() {
             IpAddr::V4(v4) if v4.is_unspecified() => IpAddr::from([127, 0, 0, 1]),
             IpAddr::V6(v6) if v6.is_unspecified() => IpAddr::from(std::net::Ipv6Addr::LOCALHOST),
             ip => ip,
         };
-        format!("http://{}/", SocketAddr::new(ip, self.addr.port()))
+        SocketAddr::new(ip, self.addr.port())
+    }
+
+    /// The number of connections being read (reload channels not counted).
+    pub fn connections(&self) -> usize {
+        self.connections.len()
     }
 
     /// The id of the build being served.
@@ -227,8 +236,11 @@ impl Server {
 }
 
 impl Drop for Server {
+    /// Stops accepting connections: the accept loop sees the flag once one more connection
+    /// wakes it up. Connections being answered end by their deadlines.
     fn drop(&mut self) {
-        self.http.unblock();
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect_timeout(&self.local_addr(), Duration::from_secs(1));
     }
 }
 

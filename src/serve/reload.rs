@@ -5,16 +5,20 @@
 //! current build id when it opens, `reload` after a rebuild completed, and `error` with the
 //! diagnostics when a rebuild failed (the last good site stays served). The script reloads only
 //! when the id differs from its own, so a reconnect after a server restart reloads once, never
-//! in a loop. Streams are held here, not by a worker thread: a thousand open tabs cost no
-//! threads.
+//! in a loop. Streams are held here, not by a thread: open tabs cost no threads, and at most
+//! [`MAX_STREAMS`] sockets (a new stream closes the oldest; its page reconnects).
 
 use crate::diagnostics::Diagnostic;
 use serde::Serialize;
-use std::io::Write;
+use std::io::{ErrorKind, Write};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// The path of the reload channel.
 pub const RELOAD_PATH: &str = "/_opsbook/reload";
+/// Reload streams held at once: far more tabs than anyone opens, few enough sockets to stay
+/// clear of a default limit of 1,024 open files.
+pub const MAX_STREAMS: usize = 512;
 
 /// What the last rebuild gave.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -54,7 +58,50 @@ impl From<&Diagnostic> for Problem {
     }
 }
 
-type Stream = Box<dyn Write + Send>;
+/// Where a stream's events go: the socket, non-blocking, so that a page that stops reading
+/// never holds up the others.
+pub type EventSink = Box<dyn Write + Send>;
+
+/// Bytes waiting for a page that reads slowly: beyond this, or after [`STALL_LIMIT`] without
+/// taking a byte, the page is dropped (it reconnects when it wakes up).
+const MAX_PENDING: usize = 4 << 20;
+const STALL_LIMIT: Duration = Duration::from_secs(30);
+
+struct Stream {
+    sink: EventSink,
+    /// What the socket did not take yet.
+    pending: Vec<u8>,
+    stalled_since: Option<Instant>,
+}
+
+impl Stream {
+    /// Queues `bytes` and writes what the socket takes. `false` once the page is gone or
+    /// too far behind.
+    fn send(&mut self, bytes: &[u8], now: Instant) -> bool {
+        self.pending.extend_from_slice(bytes);
+        self.flush(now)
+    }
+
+    fn flush(&mut self, now: Instant) -> bool {
+        while !self.pending.is_empty() {
+            match self.sink.write(&self.pending) {
+                Ok(0) => return false,
+                Ok(n) => {
+                    self.pending.drain(..n);
+                    self.stalled_since = None;
+                }
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                    let since = *self.stalled_since.get_or_insert(now);
+                    return self.pending.len() <= MAX_PENDING
+                        && now.saturating_duration_since(since) < STALL_LIMIT;
+                }
+                Err(_) => return false,
+            }
+        }
+        self.sink.flush().is_ok()
+    }
+}
 
 /// Every open reload channel, and the status they were last told.
 pub struct Hub {
@@ -96,14 +143,22 @@ impl Hub {
 
     /// Adds a stream: writes the response head and a `hello` (plus the current `error`, if
     /// any) under the same lock as broadcasts, so no event is lost in between.
-    pub fn subscribe(&self, mut stream: Stream) {
+    pub fn subscribe(&self, sink: EventSink) {
         let mut inner = self.lock();
         let mut hello = format!("{STREAM_HEAD}retry: 1000\n\n");
         hello.push_str(&event("hello", &inner.status));
         if !inner.status.errors.is_empty() {
             hello.push_str(&event("error", &inner.status));
         }
-        if stream.write_all(hello.as_bytes()).is_ok() && stream.flush().is_ok() {
+        let mut stream = Stream {
+            sink,
+            pending: Vec::new(),
+            stalled_since: None,
+        };
+        if stream.send(hello.as_bytes(), Instant::now()) {
+            if inner.streams.len() >= MAX_STREAMS {
+                inner.streams.remove(0);
+            }
             inner.streams.push(stream);
         }
     }
@@ -128,17 +183,30 @@ impl Hub {
         };
         let text = event(name, &status);
         inner.status = status;
-        Self::send(&mut inner.streams, text.as_bytes());
+        let now = Instant::now();
+        inner.streams.retain_mut(|s| s.send(text.as_bytes(), now));
     }
 
     /// A comment line, so streams of closed pages are noticed and dropped.
     pub fn ping(&self) {
-        let mut inner = self.lock();
-        Self::send(&mut inner.streams, b": ping\n\n");
+        let now = Instant::now();
+        self.lock()
+            .streams
+            .retain_mut(|s| s.send(b": ping\n\n", now));
     }
 
-    fn send(streams: &mut Vec<Stream>, bytes: &[u8]) {
-        streams.retain_mut(|s| s.write_all(bytes).is_ok() && s.flush().is_ok());
+    /// Writes what slow pages did not take yet; called often. Cheap when nothing waits.
+    pub fn flush_pending(&self) {
+        self.flush_pending_at(Instant::now());
+    }
+
+    fn flush_pending_at(&self, now: Instant) {
+        let mut inner = self.lock();
+        if inner.streams.iter().any(|s| !s.pending.is_empty()) {
+            inner
+                .streams
+                .retain_mut(|s| s.pending.is_empty() || s.flush(now));
+        }
     }
 }
 
@@ -285,6 +353,77 @@ mod tests {
             text.contains(r#""text":"content/a.md:3: error[invalid-document]: bad <b>date</b>""#)
         );
         assert!(text.contains(r#"data: {"build":"a-2","errors":[]}"#));
+    }
+
+    /// A socket that takes `room` bytes, then would block until given more room.
+    #[derive(Clone, Default)]
+    struct Slow {
+        taken: Arc<StdMutex<Vec<u8>>>,
+        room: Arc<StdMutex<usize>>,
+    }
+
+    impl Write for Slow {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            let mut room = self.room.lock().unwrap();
+            if *room == 0 {
+                return Err(ErrorKind::WouldBlock.into());
+            }
+            let n = buf.len().min(*room);
+            *room -= n;
+            self.taken.lock().unwrap().extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_slow_page_gets_the_rest_later_and_a_stuck_one_is_dropped() {
+        let hub = Hub::new(status("a-1"));
+        let slow = Slow::default();
+        *slow.room.lock().unwrap() = 10;
+        hub.subscribe(Box::new(slow.clone()));
+        let fast = Sink::default();
+        hub.subscribe(Box::new(fast.clone()));
+        hub.publish(status("a-2"));
+        assert_eq!(hub.len(), 2);
+        assert_eq!(slow.taken.lock().unwrap().len(), 10);
+        *slow.room.lock().unwrap() = usize::MAX;
+        hub.flush_pending();
+        let text = String::from_utf8(slow.taken.lock().unwrap().clone()).unwrap();
+        assert_eq!(
+            text,
+            String::from_utf8(fast.0.lock().unwrap().clone()).unwrap()
+        );
+        assert!(text.ends_with("event: reload\ndata: {\"build\":\"a-2\",\"errors\":[]}\n\n"));
+        // Stuck: still there within the limit, dropped after it.
+        *slow.room.lock().unwrap() = 0;
+        hub.ping();
+        let now = Instant::now();
+        hub.flush_pending_at(now + STALL_LIMIT / 2);
+        assert_eq!(hub.len(), 2);
+        hub.flush_pending_at(now + STALL_LIMIT * 2);
+        assert_eq!(hub.len(), 1);
+    }
+
+    #[test]
+    fn a_new_stream_beyond_the_limit_closes_the_oldest() {
+        let hub = Hub::new(status("a-1"));
+        let first = Sink::default();
+        hub.subscribe(Box::new(first.clone()));
+        let rest: Vec<Sink> = (1..=MAX_STREAMS).map(|_| Sink::default()).collect();
+        for sink in &rest {
+            hub.subscribe(Box::new(sink.clone()));
+        }
+        assert_eq!(hub.len(), MAX_STREAMS);
+        // The first stream was dropped: its sink is shared only with this test now.
+        assert_eq!(Arc::strong_count(&first.0), 1);
+        hub.publish(status("a-2"));
+        for sink in [&rest[0], &rest[MAX_STREAMS - 1]] {
+            let text = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+            assert!(text.contains("event: reload\n"));
+        }
     }
 
     #[test]

@@ -26,7 +26,36 @@ impl Served {
     }
 
     fn start_with(book: &TestBook, extra: &[&str]) -> Served {
-        let mut child = Command::new(assert_cmd::cargo::cargo_bin("opsbook"))
+        Self::start_with_env(book, extra, &[])
+    }
+
+    fn start_with_env(book: &TestBook, extra: &[&str], env: &[(&str, &str)]) -> Served {
+        Self::launch(
+            Command::new(assert_cmd::cargo::cargo_bin("opsbook")),
+            book,
+            extra,
+            env,
+        )
+    }
+
+    /// The server with at most `files` open file descriptors (through the shell's `ulimit`,
+    /// which then becomes the server: the PID is the server's).
+    #[cfg(unix)]
+    fn start_with_file_limit(book: &TestBook, files: u32) -> Served {
+        let mut sh = Command::new("sh");
+        sh.arg("-c")
+            .arg(format!("ulimit -n {files} && exec \"$0\" \"$@\""))
+            .arg(assert_cmd::cargo::cargo_bin("opsbook"));
+        Self::launch(sh, book, &[], &[])
+    }
+
+    fn launch(
+        mut command: Command,
+        book: &TestBook,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Served {
+        let mut child = command
             .args(["serve", "--today", TODAY])
             .args(if extra.contains(&"-p") {
                 &[][..]
@@ -36,6 +65,7 @@ impl Served {
             .args(extra)
             .arg(book.root())
             .env_remove("OPSBOOK_LOG")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -575,6 +605,16 @@ fn serve_refuses_attacks_at_the_socket() {
         "http://evil/secret.txt",
         "/%00",
         "/%zz",
+        "/%ff",
+        "*",
+        "../secret.txt",
+        "/alpha.html#frag",
+        "/.git/config",
+        "/content/alpha.md",
+        "/alpha.html/.",
+        "/alpha.html\\",
+        "/alpha.html::$DATA",
+        "/alpha.html.",
     ] {
         let r = get(port, target, "");
         assert!(r.status == 400 || r.status == 404, "{target}: {}", r.status);
@@ -628,6 +668,17 @@ fn serve_refuses_attacks_at_the_socket() {
         format!("POST /alpha.html HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nTransfer-Encoding : chunked\r\nContent-Length: 4\r\nConnection: close\r\n\r\nabcd").as_bytes(),
     );
     assert_eq!(smuggled.status, 400);
+    assert_eq!(smuggled.header("Connection").as_deref(), Some("close"));
+    let conflicting = raw(
+        port,
+        format!("POST /alpha.html HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\nabcde").as_bytes(),
+    );
+    assert_eq!(conflicting.status, 400);
+    let both = raw(
+        port,
+        format!("POST /alpha.html HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\n").as_bytes(),
+    );
+    assert_eq!(both.status, 400);
     let big = get(port, "/", &format!("X-Big: {}\r\n", "a".repeat(100_000)));
     assert_eq!(big.status, 431);
     let many = get(port, "/", &"X-A: b\r\n".repeat(10_000));
@@ -898,4 +949,220 @@ fn serve_overlay_names_the_problem_as_text() {
     assert!(!dom.contains("data-pwned=\""), "{dom}");
     // The last good page is still the one shown under the overlay.
     assert!(dom.contains("Alpha text, first version."));
+}
+
+/// Slow clients (slowloris): hundreds of connections trickling a request head, more than
+/// the server reads at once, do not keep a normal client waiting, do not cost a thread each,
+/// and are closed once the head timeout has passed.
+#[test]
+fn serve_answers_a_normal_client_while_slow_clients_trickle_headers() {
+    use opsbook::serve::connections::{HEAD_TIMEOUT, MAX_CONNECTIONS};
+    let book = book();
+    let served = Served::start(&book);
+    let port = served.port;
+    let slow_count = MAX_CONNECTIONS + 172;
+    let started = Instant::now();
+    let mut slow: Vec<Option<(TcpStream, Vec<u8>)>> = (0..slow_count)
+        .map(|_| {
+            let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+            let _ = s.write_all(b"GET /");
+            Some((s, Vec::new()))
+        })
+        .collect();
+    // One byte a second on every socket, from this thread.
+    let trickle = |slow: &mut Vec<Option<(TcpStream, Vec<u8>)>>| {
+        for (s, _) in slow.iter_mut().flatten() {
+            let _ = s.write_all(b"a");
+        }
+    };
+    std::thread::sleep(Duration::from_millis(500));
+    trickle(&mut slow);
+
+    let asked = Instant::now();
+    let page = served.get("/alpha.html");
+    let waited = asked.elapsed();
+    assert_eq!(page.status, 200, "{page:?}");
+    assert!(page.body.contains("Alpha text"));
+    eprintln!("a normal GET beside {slow_count} slow clients took {waited:?}");
+    assert!(waited < Duration::from_secs(5), "took {waited:?}");
+    #[cfg(target_os = "linux")]
+    {
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", served.child.id())).unwrap();
+        let threads: usize = status
+            .lines()
+            .find_map(|l| l.strip_prefix("Threads:"))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap();
+        // Connections, the build's thread pool (one per core) and a handful more: accept,
+        // build, heartbeat, watcher, Ctrl-C.
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        assert!(threads <= MAX_CONNECTIONS + cores + 16, "{threads} threads");
+    }
+
+    // Every slow socket is closed by the server: those it read until the head timeout passed
+    // with a 408, those beyond the limit earlier, without an answer.
+    let mut answered_408 = 0;
+    let mut open = slow_count;
+    let limit = HEAD_TIMEOUT + Duration::from_secs(20);
+    while open > 0 {
+        assert!(
+            started.elapsed() < limit,
+            "{open} slow connections still open after {limit:?}"
+        );
+        std::thread::sleep(Duration::from_secs(1));
+        trickle(&mut slow);
+        for entry in slow.iter_mut() {
+            let Some((s, bytes)) = entry else { continue };
+            s.set_nonblocking(true).unwrap();
+            let closed = loop {
+                let mut chunk = [0u8; 1024];
+                match s.read(&mut chunk) {
+                    Ok(0) => break true,
+                    Ok(n) => bytes.extend_from_slice(&chunk[..n]),
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break false,
+                    Err(_) => break true,
+                }
+            };
+            // Whatever came is (the start of) a 408.
+            let n = bytes.len().min(13);
+            assert_eq!(
+                &bytes[..n],
+                &b"HTTP/1.1 408 "[..n],
+                "{}",
+                String::from_utf8_lossy(bytes)
+            );
+            if closed {
+                if bytes.starts_with(b"HTTP/1.1 408 ") {
+                    answered_408 += 1;
+                }
+                *entry = None;
+                open -= 1;
+            } else {
+                s.set_nonblocking(false).unwrap();
+            }
+        }
+    }
+    assert!(answered_408 > 0);
+    assert!(started.elapsed() >= HEAD_TIMEOUT);
+    assert_eq!(served.get("/alpha.html").status, 200);
+}
+
+/// Out of file descriptors, the server cannot accept connections for a while; it must go on
+/// once some are free (tiny_http's accept loop ended for good on the first such error).
+#[cfg(unix)]
+#[test]
+fn serve_keeps_accepting_after_running_out_of_file_descriptors() {
+    let book = book();
+    let served = Served::start_with_file_limit(&book, 64);
+    let port = served.port;
+    assert_eq!(served.get("/alpha.html").status, 200);
+    // More idle connections than the server has descriptors left.
+    let idle: Vec<TcpStream> = (0..100)
+        .map(|_| TcpStream::connect(("127.0.0.1", port)).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_secs(1));
+    drop(idle);
+    let started = Instant::now();
+    let page = served.get("/alpha.html");
+    assert_eq!(page.status, 200, "{page:?}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(
+        served
+            .stderr()
+            .iter()
+            .any(|l| l.contains("could not accept a connection")),
+        "{:?}",
+        served.stderr()
+    );
+}
+
+/// Browsers keep connections open: several requests on one, a HEAD without a body, and
+/// HTTP/1.0 closing unless asked not to.
+#[test]
+fn serve_answers_several_requests_on_one_connection() {
+    let book = book();
+    let served = Served::start(&book);
+    let port = served.port;
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    // Two requests in one write (pipelined), then a third after the answers.
+    write!(
+        stream,
+        "GET /alpha.html HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\nHEAD /alpha.html HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n"
+    )
+    .unwrap();
+    let read_answer = |reader: &mut BufReader<TcpStream>, with_body: bool| {
+        let mut head = String::new();
+        loop {
+            let mut line = String::new();
+            assert!(reader.read_line(&mut line).unwrap() > 0, "closed early");
+            if line == "\r\n" {
+                break;
+            }
+            head.push_str(&line);
+        }
+        let length: usize = head
+            .lines()
+            .find_map(|l| {
+                l.to_ascii_lowercase()
+                    .strip_prefix("content-length:")
+                    .map(|v| v.trim().parse().unwrap())
+            })
+            .unwrap_or_else(|| panic!("no Content-Length: {head}"));
+        let mut body = vec![0; if with_body { length } else { 0 }];
+        reader.read_exact(&mut body).unwrap();
+        (head, String::from_utf8(body).unwrap(), length)
+    };
+    let (head, body, length) = read_answer(&mut reader, true);
+    assert!(head.starts_with("HTTP/1.1 200 "), "{head}");
+    assert!(body.contains("Alpha text"));
+    let (head, body, head_length) = read_answer(&mut reader, false);
+    assert!(head.starts_with("HTTP/1.1 200 "), "{head}");
+    assert!(body.is_empty());
+    assert_eq!(head_length, length);
+    write!(
+        stream,
+        "GET /runbooks/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let (head, _, _) = read_answer(&mut reader, true);
+    assert!(head.starts_with("HTTP/1.1 200 "), "{head}");
+    assert!(head.to_ascii_lowercase().contains("connection: close"));
+    let mut rest = Vec::new();
+    assert_eq!(reader.read_to_end(&mut rest).unwrap(), 0, "closed after it");
+
+    let old = raw(
+        port,
+        format!("GET /alpha.html HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n").as_bytes(),
+    );
+    assert!(old.head.starts_with("HTTP/1.0 200 "), "{}", old.head);
+    assert!(old.body.contains("Alpha text"));
+}
+
+/// A rebuild with hundreds of problems gives an event of hundreds of kilobytes; an open page
+/// gets all of it (what its socket does not take at once is written as the page reads; see
+/// `reload::tests` for that part).
+#[test]
+fn serve_sends_a_large_error_event_whole() {
+    let book = book();
+    let served = Served::start(&book);
+    let events = served.events();
+    let links: String = (0..600)
+        .map(|k| format!("See [page {k}](missing-page-number-{k:04}.md).\n\n"))
+        .collect();
+    book.file(
+        "content/alpha.md",
+        &format!("---\ntitle: Alpha\nowner: \"@ops\"\nlast_reviewed: 2026-11-01\n---\n{links}"),
+    );
+    let error = events.expect("error");
+    let problems = error["errors"].as_array().unwrap();
+    assert_eq!(problems.len(), 600, "{}", error.to_string().len());
+    assert!(error.to_string().len() > 100_000);
+    assert!(problems
+        .iter()
+        .all(|p| p["kind"] == "broken-link" && p["path"] == "content/alpha.md"));
 }

@@ -57,11 +57,14 @@ impl Context {
         }
     }
 
-    /// Whether an `Origin` header value is this server (the reload channel's check).
-    pub fn origin_allowed(&self, origin: &str) -> bool {
+    /// Whether an `Origin` header value is this server as the request reached it (`host`, the
+    /// request's `Host`): the reload channel's check. Same origin only, so that when bound to
+    /// every interface a page served by another machine cannot listen in either.
+    pub fn origin_allowed(&self, origin: &str, host: &str) -> bool {
         origin
             .strip_prefix("http://")
-            .is_some_and(|host| !host.contains('/') && self.host_allowed(host))
+            .filter(|o| !o.contains('/'))
+            .is_some_and(|o| self.host_allowed(o) && authority(o) == authority(host))
     }
 }
 
@@ -77,10 +80,12 @@ pub fn handle(request: &Head, ctx: &Context) -> Answer {
     let hosts: Vec<&str> = request.fields_named("Host").collect();
     if hosts.len() != 1 || !ctx.host_allowed(hosts[0]) {
         log::info!("refused Host {:?} for {}", hosts, request.target);
-        return Answer::Reply(Reply::text(
-            403,
-            "this server answers only to its own address (localhost)",
-        ));
+        let detail = if ctx.any_ip {
+            "this server answers to its IP addresses and localhost, not to names"
+        } else {
+            "this server answers only to its own address (localhost)"
+        };
+        return Answer::Reply(Reply::text(403, detail));
     }
     let target = request.target.as_str();
     let path = target.split_once('?').map_or(target, |(p, _)| p);
@@ -89,7 +94,7 @@ pub fn handle(request: &Head, ctx: &Context) -> Answer {
             return Answer::Reply(Reply::text(405, "").with("Allow", "GET"));
         }
         if let Some(origin) = request.field("Origin") {
-            if !ctx.origin_allowed(origin) {
+            if !ctx.origin_allowed(origin, hosts[0]) {
                 log::info!("refused the reload channel to Origin {origin:?}");
                 return Answer::Reply(Reply::text(403, "foreign Origin"));
             }
@@ -202,18 +207,28 @@ mod tests {
     #[test]
     fn the_reload_channel_wants_our_own_origin() {
         let c = ctx(&["127.0.0.1"], false);
-        assert!(c.origin_allowed("http://127.0.0.1:3000"));
-        assert!(c.origin_allowed("http://localhost:3000"));
+        let host = "127.0.0.1:3000";
+        assert!(c.origin_allowed("http://127.0.0.1:3000", host));
+        assert!(c.origin_allowed("http://LOCALHOST:3000", "localhost:3000"));
         for bad in [
             "http://evil.example",
             "http://evil.example:3000",
             "http://10.0.0.5:3000",
+            "http://10.0.0.5",
             "null",
             "https://127.0.0.1:3000",
             "http://127.0.0.1:3000/x",
+            // Ours, but not the origin the request came to.
+            "http://localhost:3000",
         ] {
-            assert!(!c.origin_allowed(bad), "{bad}");
+            assert!(!c.origin_allowed(bad, host), "{bad}");
         }
+        // Bound to every interface: a page opened by the machine's LAN address may listen,
+        // a page from another machine may not.
+        let lan = ctx(&["0.0.0.0"], true);
+        assert!(lan.origin_allowed("http://192.168.1.23:3000", "192.168.1.23:3000"));
+        assert!(!lan.origin_allowed("http://10.0.0.5:3000", "192.168.1.23:3000"));
+        assert!(!lan.origin_allowed("http://10.0.0.5", "192.168.1.23:3000"));
     }
 
     fn request(text: &str) -> Head {

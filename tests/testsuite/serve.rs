@@ -1166,3 +1166,71 @@ fn serve_sends_a_large_error_event_whole() {
         .iter()
         .all(|p| p["kind"] == "broken-link" && p["path"] == "content/alpha.md"));
 }
+
+/// `--host 0.0.0.0` says that the handbook is visible on the network. Other machines reach it
+/// by an IP address of this one, so any IP-literal Host is accepted; names other than
+/// localhost are still refused (DNS rebinding needs a name), and the reload channel wants the
+/// origin the page came from. The test talks over loopback only.
+#[test]
+fn serve_on_every_interface_warns_and_accepts_ip_addresses_only() {
+    let book = book();
+    let served = Served::start_with(&book, &["--host", "0.0.0.0"]);
+    let port = served.port;
+    wait_until("the warning", || {
+        served
+            .stderr()
+            .iter()
+            .any(|l| l.contains("the handbook is now visible to every machine"))
+    });
+    let with_host = |host: &str, target: &str, extra: &str| {
+        raw(
+            port,
+            format!("GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n{extra}\r\n")
+                .as_bytes(),
+        )
+    };
+    let lan = format!("192.168.1.23:{port}");
+    assert_eq!(with_host(&lan, "/alpha.html", "").status, 200);
+    assert_eq!(
+        with_host(&format!("[fd00::23]:{port}"), "/", "").status,
+        200
+    );
+    assert_eq!(with_host(&format!("localhost:{port}"), "/", "").status, 200);
+    let named = with_host(&format!("evil.example:{port}"), "/", "");
+    assert_eq!(named.status, 403);
+    assert!(named.body.contains("IP addresses"), "{}", named.body);
+    assert_eq!(with_host("192.168.1.23:1", "/", "").status, 403);
+    // The reload channel: the page's own origin only.
+    let channel = |origin: &str| {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        write!(
+            stream,
+            "GET /_opsbook/reload HTTP/1.1\r\nHost: {lan}\r\nOrigin: {origin}\r\n\r\n"
+        )
+        .unwrap();
+        let mut line = String::new();
+        BufReader::new(stream).read_line(&mut line).unwrap();
+        line
+    };
+    assert!(channel(&format!("http://{lan}")).starts_with("HTTP/1.1 200 "));
+    assert!(channel(&format!("http://10.0.0.5:{port}")).starts_with("HTTP/1.1 403 "));
+    assert!(channel("http://10.0.0.5").starts_with("HTTP/1.1 403 "));
+}
+
+/// The default binding is loopback only, on the printed address and nowhere else.
+#[cfg(target_os = "linux")]
+#[test]
+fn serve_listens_only_on_the_printed_loopback_address() {
+    let book = book();
+    let served = Served::start(&book);
+    assert_eq!(served.get("/").status, 200);
+    // Another loopback address of the same machine: nothing listens there.
+    let other = TcpStream::connect_timeout(
+        &std::net::SocketAddr::from(([127, 0, 0, 2], served.port)),
+        Duration::from_secs(5),
+    );
+    assert!(other.is_err(), "{other:?}");
+}

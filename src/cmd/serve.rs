@@ -20,7 +20,8 @@ pub struct Args {
     /// on the network.
     #[arg(long, default_value = "127.0.0.1", value_parser = parse_host, value_name = "ADDR")]
     pub host: IpAddr,
-    /// Open the handbook in the default browser once it is served.
+    /// Open the handbook in the default browser once it is served (the command in the
+    /// BROWSER environment variable when it is set).
     #[arg(long)]
     pub open: bool,
     /// Poll the files for changes instead of using the system's file watcher (network
@@ -127,22 +128,87 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<Outcome> {
     Ok(Outcome::Ok)
 }
 
+/// Opens `url` in a browser: with the commands in `BROWSER` when it is set (the convention
+/// of xdg-open and Python's webbrowser: commands separated by `:`, `;` on Windows, tried in
+/// turn; `%s` in one stands for the URL, which otherwise comes last), else with the system's
+/// opener.
 fn open_browser(url: &str) {
-    let mut command = if cfg!(target_os = "macos") {
-        std::process::Command::new("open")
-    } else if cfg!(windows) {
-        let mut c = std::process::Command::new("cmd");
-        c.args(["/C", "start", ""]);
-        c
-    } else {
-        std::process::Command::new("xdg-open")
+    let commands: Vec<(String, Vec<String>)> = match std::env::var("BROWSER") {
+        Ok(list) if !list.trim().is_empty() => browser_commands(&list, url),
+        _ => vec![system_opener(url)],
     };
-    if let Err(e) = command
-        .arg(url)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-    {
-        eprintln!("warning: could not open a browser ({e}); open {url} yourself");
+    let mut error = String::from("the BROWSER variable names no command");
+    for (program, args) in commands {
+        match std::process::Command::new(&program)
+            .args(&args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+        {
+            Ok(mut child) => {
+                // Reaped when it ends (xdg-open at once, a browser started directly later).
+                std::thread::spawn(move || child.wait());
+                return;
+            }
+            Err(e) => error = format!("{program}: {e}"),
+        }
+    }
+    eprintln!("warning: could not open a browser ({error}); open {url} yourself");
+}
+
+fn system_opener(url: &str) -> (String, Vec<String>) {
+    if cfg!(target_os = "macos") {
+        ("open".into(), vec![url.into()])
+    } else if cfg!(windows) {
+        (
+            "cmd".into(),
+            vec!["/C".into(), "start".into(), String::new(), url.into()],
+        )
+    } else {
+        ("xdg-open".into(), vec![url.into()])
+    }
+}
+
+/// The commands of a `BROWSER` value, each with its arguments split at whitespace.
+fn browser_commands(list: &str, url: &str) -> Vec<(String, Vec<String>)> {
+    let separator = if cfg!(windows) { ';' } else { ':' };
+    list.split(separator)
+        .filter_map(|command| {
+            let mut words = command.split_whitespace();
+            let program = words.next()?.to_string();
+            let mut args: Vec<String> = words.map(|w| w.replace("%s", url)).collect();
+            if !command.contains("%s") {
+                args.push(url.to_string());
+            }
+            Some((program, args))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn browser_commands_follow_the_browser_variable_convention() {
+        let url = "http://127.0.0.1:3000/";
+        let own = |p: &str, a: &[&str]| (p.to_string(), a.iter().map(|s| s.to_string()).collect());
+        assert_eq!(
+            browser_commands("firefox", url),
+            vec![own("firefox", &[url])]
+        );
+        if cfg!(windows) {
+            return;
+        }
+        assert_eq!(
+            browser_commands("chromium --new-window %s:: lynx", url),
+            vec![own("chromium", &["--new-window", url]), own("lynx", &[url])]
+        );
+        assert_eq!(
+            browser_commands("/opt/b/open-url --url=%s", url),
+            vec![own("/opt/b/open-url", &[&format!("--url={url}")])]
+        );
+        assert!(browser_commands(" : ", url).is_empty());
     }
 }

@@ -65,6 +65,7 @@ impl Served {
             .args(extra)
             .arg(book.root())
             .env_remove("OPSBOOK_LOG")
+            .env_remove("BROWSER")
             .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -1233,4 +1234,54 @@ fn serve_listens_only_on_the_printed_loopback_address() {
         Duration::from_secs(5),
     );
     assert!(other.is_err(), "{other:?}");
+}
+
+/// `--open` runs the command in BROWSER with the URL that is served.
+#[cfg(unix)]
+#[test]
+fn serve_open_opens_the_served_url_with_the_browser_command() {
+    use std::os::unix::fs::PermissionsExt;
+    let book = book();
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("browser.sh");
+    let opened = dir.path().join("opened.txt");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{0}.tmp' && mv '{0}.tmp' '{0}'\n",
+            opened.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let browser = format!("{} --new-tab %s", script.display());
+    let served = Served::start_with_env(&book, &["--open"], &[("BROWSER", &browser)]);
+    wait_until("the browser command", || opened.exists());
+    assert_eq!(
+        std::fs::read_to_string(&opened).unwrap(),
+        format!("--new-tab\nhttp://127.0.0.1:{}/\n", served.port)
+    );
+    // A command that cannot start: a warning with the URL, and the server keeps serving.
+    let missing = dir.path().join("no-such-browser");
+    let served = Served::start_with_env(
+        &book,
+        &["--open"],
+        &[("BROWSER", &missing.display().to_string())],
+    );
+    wait_until("the warning", || {
+        served
+            .stderr()
+            .iter()
+            .any(|l| l.starts_with("warning: could not open a browser"))
+    });
+    let warning = served
+        .stderr()
+        .into_iter()
+        .find(|l| l.starts_with("warning: could not open a browser"))
+        .unwrap();
+    assert!(
+        warning.ends_with(&format!("open http://127.0.0.1:{}/ yourself", served.port)),
+        "{warning}"
+    );
+    assert_eq!(served.get("/").status, 200);
 }

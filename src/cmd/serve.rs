@@ -82,7 +82,7 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<Outcome> {
         }
         Notice::Polling { reason } => {
             eprintln!(
-                "warning: the file watcher could not start ({reason}); polling for changes instead"
+                "warning: the system's file watcher failed ({reason}); polling for changes instead"
             );
             eprintln!("  help: on Linux, raise the limit with `sudo sysctl fs.inotify.max_user_watches=524288`, or pass --poll");
         }
@@ -99,6 +99,9 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<Outcome> {
             poll: args.poll,
             today: args.today,
             drafts: args.drafts,
+            // For tests of the fallback to polling, which cannot exhaust the real limit.
+            native_watcher_fails: std::env::var_os("OPSBOOK_SIMULATE_WATCH_LIMIT")
+                .is_some_and(|v| v == "1"),
         },
         notify,
     )?;

@@ -55,6 +55,10 @@ pub struct ServeOptions {
     /// `None`.
     pub today: Option<Date>,
     pub drafts: bool,
+    /// For tests: act as if the system's watcher had hit its limit (inotify's
+    /// `max_user_watches`), to see the fallback to polling.
+    #[doc(hidden)]
+    pub native_watcher_fails: bool,
 }
 
 /// What the server tells its caller.
@@ -70,7 +74,7 @@ pub enum Notice<'a> {
     Warnings(&'a [Diagnostic]),
     /// A build failed; the last good site stays served.
     Failed(&'a [Diagnostic]),
-    /// The system's watcher could not start; polling instead.
+    /// The system's watcher failed, at start or when a folder was added; polling instead.
     Polling { reason: String },
 }
 
@@ -167,18 +171,25 @@ impl Server {
         } else {
             Mode::Native
         };
-        let watching = match Watching::start(&targets, mode, changes.clone()) {
+        let native = if options.native_watcher_fails && mode == Mode::Native {
+            Err(
+                anyhow::Error::new(notify::Error::new(notify::ErrorKind::MaxFilesWatch))
+                    .context(format!("could not watch {}", targets.root.display())),
+            )
+        } else {
+            Watching::start(&targets, mode, changes.clone())
+        };
+        let watching = match native {
             Ok(w) => w,
             Err(e) if mode == Mode::Native => {
-                notify(Notice::Polling {
-                    reason: e.to_string(),
-                });
-                Watching::start(&targets, Mode::Poll, changes)?
+                notify(Notice::Polling { reason: chain(&e) });
+                Watching::start(&targets, Mode::Poll, changes.clone())?
             }
             Err(e) => return Err(e),
         };
         {
             let hub = hub.clone();
+            let notify = notify.clone();
             std::thread::Builder::new()
                 .name("opsbook-build".into())
                 .spawn(move || {
@@ -187,8 +198,20 @@ impl Server {
                         log::debug!("rebuilding after {n} change(s)");
                         let status = builder.build(false);
                         let targets = builder.current_targets();
+                        // A folder newly named by book.toml may be one too many for the
+                        // system's watcher: poll from then on.
                         if let Err(e) = watching.set(&targets) {
-                            log::warn!("{e}");
+                            if watching.polling {
+                                log::warn!("{e}");
+                            } else {
+                                match Watching::start(&targets, Mode::Poll, changes.clone()) {
+                                    Ok(polling) => {
+                                        notify(Notice::Polling { reason: chain(&e) });
+                                        watching = polling;
+                                    }
+                                    Err(e) => log::warn!("{e}"),
+                                }
+                            }
                         }
                         hub.publish(status);
                     }

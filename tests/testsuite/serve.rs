@@ -1285,3 +1285,39 @@ fn serve_open_opens_the_served_url_with_the_browser_command() {
     );
     assert_eq!(served.get("/").status, 200);
 }
+
+/// When the system's watcher cannot start (here simulated: the real inotify limit is the
+/// machine's), the server says so, with the sysctl hint, and polls: edits still show up.
+#[test]
+fn serve_falls_back_to_polling_when_the_system_watcher_fails() {
+    let book = book();
+    let served = Served::start_with_env(&book, &[], &[("OPSBOOK_SIMULATE_WATCH_LIMIT", "1")]);
+    let stderr = served.stderr();
+    let warning = stderr
+        .iter()
+        .position(|l| l.starts_with("warning: the system's file watcher failed ("))
+        .unwrap_or_else(|| panic!("{stderr:?}"));
+    assert!(
+        stderr[warning].contains("OS file watch limit reached")
+            && stderr[warning].ends_with("polling for changes instead"),
+        "{}",
+        stderr[warning]
+    );
+    assert!(stderr[warning + 1].contains("fs.inotify.max_user_watches"));
+    let events = served.events();
+    book.file(
+        "content/alpha.md",
+        "---\ntitle: Alpha\nowner: \"@ops\"\nlast_reviewed: 2026-11-01\n---\nSeen by polling.\n",
+    );
+    events.expect("reload");
+    assert!(served.get("/alpha.html").body.contains("Seen by polling."));
+    book.file(
+        "content/delta.md",
+        "---\ntitle: Delta\nowner: \"@ops\"\nlast_reviewed: 2026-11-01\n---\nNew while polling.\n",
+    );
+    events.expect("reload");
+    assert!(served
+        .get("/delta.html")
+        .body
+        .contains("New while polling."));
+}

@@ -110,14 +110,14 @@ pub fn handle(request: &Head, ctx: &Context) -> Answer {
         Ok(r) => r,
         Err(Refusal::BadRequest) => return Answer::Reply(Reply::text(400, "")),
         Err(Refusal::TooLong) => return Answer::Reply(Reply::text(414, "")),
-        Err(Refusal::NotFound) => return Answer::Reply(not_found(ctx)),
+        Err(Refusal::NotFound) => return Answer::Reply(not_found(path, ctx)),
     };
     // The status before the folder: a page may then name an older build than its content
     // (one extra reload), never a newer one (a missed reload).
     let status = ctx.hub.status();
     let root = ctx.root.read().unwrap_or_else(|e| e.into_inner()).clone();
     Answer::Reply(match resolve::locate(&root, &resolved) {
-        Some(Located::File(file)) => serve_file(ctx, &file, &status),
+        Some(Located::File(file)) => serve_file(path, ctx, &file, &status),
         Some(Located::Folder) => {
             let query = target
                 .split_once('?')
@@ -126,14 +126,14 @@ pub fn handle(request: &Head, ctx: &Context) -> Answer {
             let location = format!("{path}/{query}");
             Reply::text(301, "").with("Location", &location)
         }
-        None => not_found(ctx),
+        None => not_found(path, ctx),
     })
 }
 
-fn serve_file(ctx: &Context, file: &std::path::Path, status: &Status) -> Reply {
+fn serve_file(path: &str, ctx: &Context, file: &std::path::Path, status: &Status) -> Reply {
     let Ok(bytes) = std::fs::read(file) else {
         // Swapped away by a rebuild between the lookup and the read.
-        return not_found(ctx);
+        return not_found(path, ctx);
     };
     let content_type = resolve::content_type(file);
     let body = if content_type.starts_with("text/html") {
@@ -146,14 +146,64 @@ fn serve_file(ctx: &Context, file: &std::path::Path, status: &Status) -> Reply {
 }
 
 /// The site's own 404 page, with the reload script; a plain one while no build succeeded.
-fn not_found(ctx: &Context) -> Reply {
+/// `path` is the path asked for, at whatever depth: see [`rooted`].
+fn not_found(path: &str, ctx: &Context) -> Reply {
     let status = ctx.hub.status();
     let root = ctx.root.read().unwrap_or_else(|e| e.into_inner()).clone();
     let html = std::fs::read_to_string(root.join("404.html")).unwrap_or_else(|_| {
         "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Not found</title></head><body><h1>Not found</h1><p>This page is not part of the handbook, or the handbook has not built yet.</p></body></html>".into()
     });
-    let html = reload::inject(&html, &status);
+    let html = reload::inject(&rooted(&html, path), &status);
     Reply::new(404, "text/html; charset=utf-8", html.into_bytes())
+}
+
+/// The 404 page as served at `path`: `404.html` is built for the site's root (relative links
+/// such as `_opsbook/opsbook.css`) but answers any missing URL, `/a/b/missing.html` too. A
+/// `<base href="/">` first thing in its head makes every relative URL, those its scripts
+/// make included, resolve against the root; a `<base>` it has (the published `site_url`) is
+/// dropped, since here the site is at `/`. Links to a fragment of the page itself
+/// (`href="#content"`) name `path`, or the base would send them to the home page.
+pub fn rooted(html: &str, path: &str) -> String {
+    let lower = html.to_ascii_lowercase();
+    let mut text = String::with_capacity(html.len() + 64);
+    let mut at = 0;
+    while let Some(start) = tag_start(&lower, "<base", at) {
+        text.push_str(&html[at..start]);
+        at = lower[start..]
+            .find('>')
+            .map_or(html.len(), |end| start + end + 1);
+    }
+    text.push_str(&html[at..]);
+    let page = crate::site::theme::escape_html(path);
+    let text = text.replace("href=\"#", &format!("href=\"{page}#"));
+    let lower = text.to_ascii_lowercase();
+    // After the `<head>` tag, else after the doctype (never before it: quirks mode), else
+    // first.
+    let at = tag_start(&lower, "<head", 0)
+        .and_then(|start| lower[start..].find('>').map(|end| start + end + 1))
+        .or_else(|| {
+            let doctype = lower.trim_start().starts_with("<!doctype");
+            doctype
+                .then(|| lower.find('>').map(|end| end + 1))
+                .flatten()
+        })
+        .unwrap_or(0);
+    format!("{}<base href=\"/\">{}", &text[..at], &text[at..])
+}
+
+/// Where a tag named `name` (given with its `<`, lowercase) starts in `lower` from `from`:
+/// the name must end there (`<head>` or `<head ...`, not `<header>`).
+fn tag_start(lower: &str, name: &str, from: usize) -> Option<usize> {
+    let mut at = from;
+    while let Some(i) = lower[at..].find(name) {
+        let start = at + i;
+        let after = lower.as_bytes().get(start + name.len()).copied();
+        if matches!(after, Some(b'>' | b'/' | b' ' | b'\t' | b'\n' | b'\r')) {
+            return Some(start);
+        }
+        at = start + name.len();
+    }
+    None
 }
 
 #[cfg(test)]
@@ -283,6 +333,26 @@ mod tests {
         assert_eq!(
             ask("HEAD /_opsbook/reload HTTP/1.1\r\nHost: 127.0.0.1:3000\r\n\r\n"),
             405
+        );
+    }
+
+    #[test]
+    fn the_404_page_resolves_its_links_against_the_root_at_any_depth() {
+        let page = "<!DOCTYPE html>\n<html><head>\n<base href=\"https://handbook.example/\">\n<link rel=\"stylesheet\" href=\"_opsbook/opsbook.css\"></head><body><a class=\"skip-link\" href=\"#content\">Skip</a><header class=\"topbar\"><a href=\"index.html\">Home</a></header></body></html>";
+        let out = rooted(page, "/a/b/missing\"<x>.html");
+        assert_eq!(
+            out,
+            "<!DOCTYPE html>\n<html><head><base href=\"/\">\n\n<link rel=\"stylesheet\" href=\"_opsbook/opsbook.css\"></head><body><a class=\"skip-link\" href=\"/a/b/missing&quot;&lt;x&gt;.html#content\">Skip</a><header class=\"topbar\"><a href=\"index.html\">Home</a></header></body></html>"
+        );
+        // No head: after the doctype; nothing at all: first.
+        assert_eq!(
+            rooted("<!doctype html><p>x", "/x"),
+            "<!doctype html><base href=\"/\"><p>x"
+        );
+        assert_eq!(rooted("<p>x", "/x"), "<base href=\"/\"><p>x");
+        assert_eq!(
+            rooted("<HEAD lang=en><BASE HREF=x>", "/x"),
+            "<HEAD lang=en><base href=\"/\">"
         );
     }
 }

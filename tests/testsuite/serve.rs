@@ -333,7 +333,13 @@ fn serve_serves_the_built_site_with_the_reload_script() {
     assert_eq!(served.get("/runbooks/").status, 200);
     let missing = served.get("/nope.html");
     assert_eq!(missing.status, 404);
-    assert_eq!(without_script(&missing.body), book.read("404.html"));
+    // The built 404 page, with links resolving against the root whatever the depth.
+    assert_eq!(
+        without_script(&missing.body),
+        book.read("404.html")
+            .replacen("<head>", "<head><base href=\"/\">", 1)
+            .replace("href=\"#content\"", "href=\"/nope.html#content\"")
+    );
     // Serving never writes the published output.
     assert!(!book.root().join(".opsbook-serve").exists());
 }
@@ -1320,4 +1326,99 @@ fn serve_falls_back_to_polling_when_the_system_watcher_fails() {
         .get("/delta.html")
         .body
         .contains("New while polling."));
+}
+
+/// The relative URLs of a page as served (stylesheets, scripts, links), resolved the way a
+/// browser does against `base`; fragment-only links are kept whole.
+fn page_urls(html: &str, base: &str) -> Vec<String> {
+    let mut urls = Vec::new();
+    for attr in ["href=\"", "src=\""] {
+        for (at, _) in html.match_indices(attr) {
+            let rest = &html[at + attr.len()..];
+            let url = &rest[..rest.find('"').unwrap()];
+            if url.is_empty() || url.contains("://") {
+                continue;
+            }
+            urls.push(if url.starts_with('/') {
+                url.to_string()
+            } else {
+                format!("{base}{url}")
+            });
+        }
+    }
+    urls
+}
+
+/// A missing page at any depth gets the site's 404 page with every link working: its URLs
+/// are relative to the site's root, so the server gives it a base there.
+#[test]
+fn serve_deep_404_links_resolve_against_the_root() {
+    let book = book();
+    book.file(
+        "book.toml",
+        "[book]\ntitle = \"Serve\"\n[build]\nsite-url = \"https://handbook.example/\"\n",
+    );
+    let served = Served::start(&book);
+    let missing = served.get("/a/b/missing.html");
+    assert_eq!(missing.status, 404);
+    let html = &missing.body;
+    let base = html.find("<base href=\"/\">").expect("a base at the root");
+    assert!(
+        base < html.find("<link rel=\"stylesheet\"").unwrap(),
+        "the base comes before the first relative URL"
+    );
+    assert!(
+        !html.contains("handbook.example/\">"),
+        "the published base is gone"
+    );
+    let urls = page_urls(html, "/");
+    assert!(urls.iter().any(|u| u.starts_with("/_opsbook/opsbook.css")));
+    assert!(urls.iter().any(|u| u.starts_with("/_opsbook/nav.js")));
+    for url in &urls {
+        if let Some((page, _fragment)) = url.split_once('#') {
+            // The skip link stays on this page.
+            assert_eq!(page, "/a/b/missing.html", "{url}");
+            continue;
+        }
+        assert_eq!(served.get(url).status, 200, "{url}");
+    }
+    // The same page at the root is the built 404.html with the base added.
+    let (code, stderr) = book.cli_build();
+    assert_eq!(code, 0, "{stderr}");
+    let top = served.get("/missing.html");
+    assert_eq!(
+        without_script(&top.body),
+        book.read("404.html")
+            .replace("<base href=\"https://handbook.example/\">", "")
+            .replacen("<head>", "<head><base href=\"/\">", 1)
+            .replace("href=\"#content\"", "href=\"/missing.html#content\"")
+    );
+}
+
+/// In a browser, the deep 404 page loads the stylesheet and the scripts from the root (the
+/// server's debug log shows each request).
+#[test]
+fn serve_deep_404_is_styled_in_a_browser() {
+    let Some(browser) = chromium() else { return };
+    let book = book();
+    let served = Served::start_with(&book, &["-vv"]);
+    let _browser = open_in_chromium(
+        &browser,
+        &format!("http://127.0.0.1:{}/a/b/missing.html", served.port),
+    );
+    let requested = |prefix: &str| {
+        served
+            .stderr()
+            .iter()
+            .any(|l| l.contains(&format!("GET {prefix}")))
+    };
+    wait_until("the stylesheet and the scripts", || {
+        requested("/_opsbook/opsbook.css?v=")
+            && requested("/_opsbook/nav.js?v=")
+            && requested("/_opsbook/opsbook.js?v=")
+    });
+    wait_until("the page's reload channel", || {
+        served.lines_ending("reload channel opened") >= 1
+    });
+    assert!(!requested("/a/b/_opsbook/"), "{:?}", served.stderr());
 }

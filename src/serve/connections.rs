@@ -55,8 +55,9 @@ struct SlotsInner {
 }
 
 struct Slot {
-    /// A handle on the socket, to shut it down from the accept loop.
-    stream: TcpStream,
+    /// The socket, shared with its thread (no second descriptor), to shut it down from the
+    /// accept loop.
+    stream: Arc<TcpStream>,
     /// Since when the connection has been waiting for a request head, if it is.
     waiting_since: Option<Instant>,
 }
@@ -78,9 +79,8 @@ impl Slots {
     /// Takes a slot for a new connection. When all are taken, shuts down the connection that
     /// has waited longest for a request head and waits for its thread to end; while every
     /// connection is being answered, waits for one to finish (each has a deadline). `None`
-    /// when the server stops meanwhile or the socket cannot be shared.
-    fn admit(&self, stream: &TcpStream, stop: &AtomicBool) -> Option<u64> {
-        let handle = stream.try_clone().ok()?;
+    /// when the server stops meanwhile.
+    fn admit(&self, stream: &Arc<TcpStream>, stop: &AtomicBool) -> Option<u64> {
         let mut inner = self.lock();
         while inner.open.len() >= MAX_CONNECTIONS {
             if stop.load(Ordering::SeqCst) {
@@ -109,7 +109,7 @@ impl Slots {
         inner.open.insert(
             id,
             Slot {
-                stream: handle,
+                stream: stream.clone(),
                 waiting_since: None,
             },
         );
@@ -150,7 +150,7 @@ pub fn accept_loop(
     let mut last_warning: Option<Instant> = None;
     loop {
         let stream = match listener.accept() {
-            Ok((stream, _)) => stream,
+            Ok((stream, _)) => Arc::new(stream),
             Err(e) => {
                 if stop.load(Ordering::SeqCst) {
                     return;
@@ -200,7 +200,7 @@ enum NoHead {
 }
 
 /// Answers the requests of one connection, one after the other.
-fn serve(stream: TcpStream, ctx: &Context, admitted: &Admitted<'_>) {
+fn serve(stream: Arc<TcpStream>, ctx: &Context, admitted: &Admitted<'_>) {
     let _ = stream.set_nodelay(true);
     let mut buf = Vec::new();
     loop {
@@ -237,7 +237,7 @@ fn serve(stream: TcpStream, ctx: &Context, admitted: &Admitted<'_>) {
                 // The hub writes from now on; a page that stops reading is dropped, not
                 // waited for.
                 if stream.set_nonblocking(true).is_ok() {
-                    ctx.hub.subscribe(Box::new(stream));
+                    ctx.hub.subscribe(Box::new(Shared(stream)));
                 }
                 return;
             }
@@ -251,6 +251,19 @@ fn serve(stream: TcpStream, ctx: &Context, admitted: &Admitted<'_>) {
                 return;
             }
         }
+    }
+}
+
+/// A socket shared with its slot, as the hub's writer.
+struct Shared(Arc<TcpStream>);
+
+impl Write for Shared {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        (&*self.0).write(bytes)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

@@ -1070,10 +1070,9 @@ fn serve_keeps_accepting_after_running_out_of_file_descriptors() {
         .collect();
     std::thread::sleep(Duration::from_secs(1));
     drop(idle);
-    let started = Instant::now();
-    let page = served.get("/alpha.html");
-    assert_eq!(page.status, 200, "{page:?}");
-    assert!(started.elapsed() < Duration::from_secs(10));
+    // Served again once descriptors are free (a moment, while the server closes the idle
+    // connections and accepts those still queued).
+    wait_until("a page again", || served.get("/alpha.html").status == 200);
     assert!(
         served
             .stderr()

@@ -496,10 +496,13 @@ fn serve_keeps_the_last_good_page_and_reports_a_broken_edit() {
     // A page opened now hears of the problem at once.
     let late = served.events();
     late.expect("error");
-    assert!(served
-        .stderr()
-        .iter()
-        .any(|l| l.starts_with("content/alpha.md:")));
+    // The terminal too (printed before the event, read here by another thread).
+    wait_until("the problem on stderr", || {
+        served
+            .stderr()
+            .iter()
+            .any(|l| l.starts_with("content/alpha.md:"))
+    });
 
     // A broken link under the default policy is also an error, with its line.
     book.file(
@@ -1297,11 +1300,17 @@ fn serve_open_opens_the_served_url_with_the_browser_command() {
 fn serve_falls_back_to_polling_when_the_system_watcher_fails() {
     let book = book();
     let served = Served::start_with_env(&book, &[], &[("OPSBOOK_SIMULATE_WATCH_LIMIT", "1")]);
+    let failed = |l: &String| l.starts_with("warning: the system's file watcher failed (");
+    // The warning and its hint come before the stdout line, but stderr is read by a thread.
+    wait_until("the warning and its hint", || {
+        let stderr = served.stderr();
+        stderr
+            .iter()
+            .position(failed)
+            .is_some_and(|at| stderr.len() > at + 1)
+    });
     let stderr = served.stderr();
-    let warning = stderr
-        .iter()
-        .position(|l| l.starts_with("warning: the system's file watcher failed ("))
-        .unwrap_or_else(|| panic!("{stderr:?}"));
+    let warning = stderr.iter().position(failed).unwrap();
     assert!(
         stderr[warning].contains("OS file watch limit reached")
             && stderr[warning].ends_with("polling for changes instead"),

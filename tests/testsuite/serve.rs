@@ -1430,3 +1430,45 @@ fn serve_deep_404_is_styled_in_a_browser() {
     });
     assert!(!requested("/a/b/_opsbook/"), "{:?}", served.stderr());
 }
+
+/// owners.yml is watched like book.toml: a team's name shows on its page after a save.
+#[test]
+fn serve_rebuilds_for_owners_yml() {
+    let book = book();
+    let served = Served::start(&book);
+    let events = served.events();
+    book.file(
+        "owners.yml",
+        "\"@ops\":\n  name: Operations guild\n  contact: \"#ops-oncall\"\n",
+    );
+    events.expect("reload");
+    let page = served.get("/alpha.html");
+    assert!(page.body.contains("Operations guild"), "{}", page.body);
+}
+
+/// Deleting a page that another links to is a broken link: the last good site stays served
+/// (the deleted page too) and the problem names the linking file and line; restoring the
+/// page builds again.
+#[test]
+fn serve_keeps_the_last_good_site_when_a_linked_page_is_deleted() {
+    let book = book();
+    let served = Served::start(&book);
+    let events = served.events();
+    let alpha = std::fs::read_to_string(book.root().join("content/alpha.md")).unwrap();
+    std::fs::remove_file(book.root().join("content/alpha.md")).unwrap();
+    let error = events.expect("error");
+    assert!(
+        error["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["path"] == "content/runbooks/db.md"
+                && p["line"] == 6
+                && p["kind"] == "broken-link"),
+        "{error}"
+    );
+    assert!(served.get("/alpha.html").body.contains("Alpha text"));
+    book.file("content/alpha.md", &alpha);
+    events.expect("reload");
+    assert_eq!(served.get("/runbooks/db.html").status, 200);
+}

@@ -92,6 +92,34 @@ impl Document {
     pub fn folder(&self) -> &str {
         self.rel.rsplit_once('/').map_or("", |(dir, _)| dir)
     }
+
+    /// A hash of everything about the document that anything but its own page, the print
+    /// view and the search index reads: all of it except its HTML, its plain text and where
+    /// its sections start in that text. Two versions with the same outline differ on no other
+    /// page, in no check and in no navigation.
+    pub fn outline_key(&self) -> cache::Key {
+        use std::io::Write as _;
+        let r = &self.rendered;
+        let headings: Vec<_> = r
+            .headings
+            .iter()
+            .chain(&r.title_heading)
+            .map(|h| (h.level, &h.text, &h.id, h.line))
+            .collect();
+        let mut hasher = cache::Hasher::new();
+        // Writing into a hasher cannot fail.
+        let _ = write!(
+            hasher,
+            "{:?}",
+            (
+                (&self.source, &self.rel, &self.url, &self.title),
+                (&self.doc_type, &self.meta),
+                (headings, r.title_heading.is_some()),
+                (&r.links, &r.tasks, &r.notes),
+            )
+        );
+        hasher.finish()
+    }
 }
 
 /// A file under the content folder that is not Markdown: copied as it is.
@@ -276,6 +304,50 @@ impl Handbook {
     /// The document at a content-relative path.
     pub fn document(&self, rel: &str) -> Option<&Document> {
         self.position(rel).map(|i| &self.documents[i])
+    }
+
+    /// Takes new contents of documents already loaded, when what changed is only their text:
+    /// each file still loads as a document with the same outline ([`Document::outline_key`]).
+    /// Then the documents are replaced and the versions they replace are returned, with their
+    /// positions; the rest of the handbook (links, follow-ups, owners, tags, diagnostics) is
+    /// what a full load would give. Otherwise nothing changes and `None` says a full load is
+    /// needed. `changes` are (path relative to the content folder, the file's bytes).
+    pub fn replace_text(
+        &mut self,
+        changes: &[(String, Vec<u8>)],
+        options: &LoadOptions,
+        highlights: Option<&Highlights>,
+    ) -> Option<Vec<(usize, Document)>> {
+        let src_prefix =
+            files::rel_path(&self.content_dir(), &self.root).unwrap_or_else(|| "content".into());
+        let ctx = LoadContext {
+            types: &self.types,
+            src_prefix: &src_prefix,
+            drafts: options.drafts,
+            skip_html: options.skip_html,
+            highlights,
+            memo_key: [0; 16],
+        };
+        let replaced: Vec<(usize, Document)> = changes
+            .par_iter()
+            .map(|(rel, bytes)| {
+                let i = self.position(rel)?;
+                match load_bytes(bytes, rel, &ctx) {
+                    (Loaded::Document(doc), _)
+                        if doc.outline_key() == self.documents[i].outline_key() =>
+                    {
+                        Some((i, *doc))
+                    }
+                    _ => None,
+                }
+            })
+            .collect::<Option<_>>()?;
+        Some(
+            replaced
+                .into_iter()
+                .map(|(i, doc)| (i, std::mem::replace(&mut self.documents[i], doc)))
+                .collect(),
+        )
     }
 }
 

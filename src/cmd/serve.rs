@@ -65,6 +65,21 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<Outcome> {
                 );
             }
         }
+        Notice::Updated {
+            documents,
+            pages,
+            elapsed,
+        } => {
+            if !quiet {
+                eprintln!(
+                    "Updated {} ({} page{}) in {} ms",
+                    documents.join(", "),
+                    thousands(pages),
+                    if pages == 1 { "" } else { "s" },
+                    elapsed.as_millis()
+                );
+            }
+        }
         Notice::Warnings(d) => {
             let mut last = last_warnings.lock().unwrap_or_else(|e| e.into_inner());
             if last.as_slice() != d {

@@ -11,6 +11,7 @@
 //! Everything is written in a fixed order, so the same index gives the same bytes.
 
 use super::index::{DocEntry, Field, Posting, SearchIndex};
+use crate::cache::{Hasher, Key};
 use anyhow::{anyhow, bail, Context, Result};
 use rayon::prelude::*;
 use serde_json::{json, Value};
@@ -55,7 +56,8 @@ pub fn shard_name(key: &str) -> String {
 /// A term and its postings.
 type Entry = (String, Vec<Posting>);
 
-/// The files of the index: (name under the search folder, contents).
+/// The files of the index: (name under the search folder, contents), `index.js` first and
+/// carrying the version of the others (see [`version_line`]).
 pub fn write(index: &SearchIndex) -> Vec<(String, Vec<u8>)> {
     let total: usize = index.terms.iter().map(|(_, p)| p.len()).sum();
     let key_len = key_len(total);
@@ -67,11 +69,40 @@ pub fn write(index: &SearchIndex) -> Vec<(String, Vec<u8>)> {
             .push(entry);
     }
     let mut files = Vec::with_capacity(shards.len() + index.snippets.len() / CHUNK + 2);
+    let manifest = manifest(index, key_len, shards.keys().copied());
+    let shards: Vec<(&str, Vec<&Entry>)> = shards.into_iter().collect();
+    files.par_extend(
+        shards
+            .par_iter()
+            .map(|(key, entries)| shard_file(key, entries.iter().copied())),
+    );
+    files.par_extend(
+        index
+            .snippets
+            .par_chunks(CHUNK)
+            .enumerate()
+            .map(|(n, chunk)| snippet_file(n, chunk)),
+    );
+    let version = version_line(
+        files
+            .iter()
+            .map(|(name, bytes)| (name.as_str(), Hasher::new().piece(bytes).finish())),
+    );
+    files.insert(0, ("index.js".to_string(), [version, manifest].concat()));
+    files
+}
+
+/// `index.js` without its version line: the layout, the vocabularies and the documents.
+pub fn manifest<'a>(
+    index: &SearchIndex,
+    key_len: usize,
+    shard_keys: impl Iterator<Item = &'a str>,
+) -> Vec<u8> {
     let docs: Vec<Value> = index.docs.iter().map(doc_json).collect();
     let manifest = json!({
         "v": VERSION,
         "keyLen": key_len,
-        "shards": shards.keys().copied().collect::<Vec<_>>(),
+        "shards": shard_keys.collect::<Vec<_>>(),
         "chunk": CHUNK,
         "types": index.types.iter().map(|(n, l)| [n, l]).collect::<Vec<_>>(),
         "owners": index.owners,
@@ -79,47 +110,62 @@ pub fn write(index: &SearchIndex) -> Vec<(String, Vec<u8>)> {
         "states": index.states,
         "docs": docs,
     });
-    files.push((
-        "index.js".to_string(),
-        call("index", &[manifest.to_string()]),
-    ));
-    let shards: Vec<(&str, Vec<&Entry>)> = shards.into_iter().collect();
-    files.par_extend(shards.par_iter().map(|(key, entries)| {
-        let name = shard_name(key);
-        let terms: Vec<&str> = entries.iter().map(|(t, _)| t.as_str()).collect();
-        let mut postings = String::from("[");
-        for (k, (_, list)) in entries.iter().enumerate() {
-            if k > 0 {
+    call("index", &[manifest.to_string()])
+}
+
+/// The file of one shard: its terms (sorted) and their postings.
+pub fn shard_file<'a>(
+    key: &str,
+    entries: impl Iterator<Item = &'a Entry> + Clone,
+) -> (String, Vec<u8>) {
+    let name = shard_name(key);
+    let terms: Vec<&str> = entries.clone().map(|(t, _)| t.as_str()).collect();
+    let mut postings = String::from("[");
+    for (k, (_, list)) in entries.enumerate() {
+        if k > 0 {
+            postings.push(',');
+        }
+        postings.push('[');
+        let mut last = 0;
+        for (j, p) in list.iter().enumerate() {
+            if j > 0 {
                 postings.push(',');
             }
-            postings.push('[');
-            let mut last = 0;
-            for (j, p) in list.iter().enumerate() {
-                if j > 0 {
-                    postings.push(',');
-                }
-                let delta = u64::from(p.target - last);
-                let _ = write!(postings, "{}", delta * 4 + p.field as u64);
-                last = p.target;
-            }
-            postings.push(']');
+            let delta = u64::from(p.target - last);
+            let _ = write!(postings, "{}", delta * 4 + p.field as u64);
+            last = p.target;
         }
         postings.push(']');
-        let terms = serde_json::to_string(&terms).unwrap_or_default();
-        (format!("{name}.js"), call(&name, &[terms, postings]))
-    }));
-    files.par_extend(
-        index
-            .snippets
-            .par_chunks(CHUNK)
-            .enumerate()
-            .map(|(n, chunk)| {
-                let name = format!("s-{n}");
-                let text = serde_json::to_string(chunk).unwrap_or_default();
-                (format!("{name}.js"), call(&name, &[text]))
-            }),
-    );
-    files
+    }
+    postings.push(']');
+    let terms = serde_json::to_string(&terms).unwrap_or_default();
+    (format!("{name}.js"), call(&name, &[terms, postings]))
+}
+
+/// The file of snippet chunk `n`.
+pub fn snippet_file(n: usize, chunk: &[String]) -> (String, Vec<u8>) {
+    let name = format!("s-{n}");
+    let text = serde_json::to_string(chunk).unwrap_or_default();
+    (format!("{name}.js"), call(&name, &[text]))
+}
+
+/// The first line of `index.js`: the version of the other index files, a hash of their names
+/// and contents (`files`: name and content hash, in any order). The client always fetches
+/// `index.js` afresh (it is small) and the other files with `?v=VERSION`, so no browser cache
+/// serves an old one; pages do not name it, so an edit that changes only the index leaves
+/// the other pages as they are.
+pub fn version_line<'a>(files: impl Iterator<Item = (&'a str, Key)>) -> Vec<u8> {
+    let mut files: Vec<(&str, Key)> = files.filter(|(n, _)| *n != "index.js").collect();
+    files.sort_unstable();
+    let mut hash = Hasher::new();
+    for (name, key) in files {
+        hash.piece(name.as_bytes()).piece(&key.to_le_bytes());
+    }
+    format!(
+        "window.OPSBOOK_SEARCH_VERSION = \"{:08x}\";\n",
+        hash.finish() as u32
+    )
+    .into_bytes()
 }
 
 fn doc_json(d: &DocEntry) -> Value {
@@ -173,6 +219,10 @@ pub fn read(files: &[(String, Vec<u8>)]) -> Result<SearchIndex> {
     let mut by_name: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
     for (name, bytes) in files {
         let text = std::str::from_utf8(bytes).with_context(|| format!("{name} is not UTF-8"))?;
+        let text = match text.split_once('\n') {
+            Some((first, rest)) if first.starts_with("window.OPSBOOK_SEARCH_VERSION") => rest,
+            _ => text,
+        };
         let inner = text
             .strip_prefix("OPSBOOK_SEARCH_LOAD(")
             .and_then(|t| t.strip_suffix(");\n"))
@@ -315,6 +365,14 @@ mod tests {
         assert_eq!(files, write(&sample()));
         for (name, bytes) in &files {
             let text = std::str::from_utf8(bytes).unwrap();
+            let text = match name.as_str() {
+                "index.js" => {
+                    let (version, rest) = text.split_once('\n').unwrap();
+                    assert!(version.starts_with("window.OPSBOOK_SEARCH_VERSION = \""));
+                    rest
+                }
+                _ => text,
+            };
             assert!(!text.contains('<') && !text.contains('\u{2028}'), "{name}");
             assert!(text.starts_with("OPSBOOK_SEARCH_LOAD(\""), "{name}");
         }

@@ -5,7 +5,7 @@
 //! made them); nothing here parses Markdown or HTML.
 
 use super::tokenize::{fold, terms};
-use crate::handbook::Handbook;
+use crate::handbook::{Document, Handbook};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 
@@ -74,14 +74,14 @@ pub struct SearchIndex {
 /// One document's terms: its folded text, once, and one posting per term and target as a
 /// byte range of that text (sorted by term, then target); and its targets' snippets.
 /// Ranges instead of strings: a large handbook has millions of them.
-struct DocumentTerms {
+pub(super) struct DocumentTerms {
     folded: String,
     postings: Vec<(u32, u32, Posting)>,
-    snippets: Vec<String>,
+    pub(super) snippets: Vec<String>,
 }
 
 impl DocumentTerms {
-    fn term(&self, k: usize) -> &str {
+    pub(super) fn term(&self, k: usize) -> &str {
         let (start, end, _) = self.postings[k];
         &self.folded[start as usize..end as usize]
     }
@@ -137,7 +137,11 @@ pub struct Source<'a> {
 impl<'a> Source<'a> {
     /// A loaded document with its review state.
     pub fn of(handbook: &'a Handbook, i: usize, state: &'a str) -> Source<'a> {
-        let d = &handbook.documents[i];
+        Source::of_document(handbook, &handbook.documents[i], state)
+    }
+
+    /// A document of `handbook` (or a version it replaced) with its review state.
+    pub fn of_document(handbook: &'a Handbook, d: &'a Document, state: &'a str) -> Source<'a> {
         let r = &d.rendered;
         Source {
             title: &d.title,
@@ -287,8 +291,23 @@ pub fn build(sources: &[Source<'_>]) -> SearchIndex {
     index
 }
 
+impl DocumentTerms {
+    /// Each term with its postings, in term order.
+    pub(super) fn by_term(&self) -> Vec<(&str, Vec<Posting>)> {
+        let mut out: Vec<(&str, Vec<Posting>)> = Vec::new();
+        for (k, &(_, _, posting)) in self.postings.iter().enumerate() {
+            let term = self.term(k);
+            match out.last_mut() {
+                Some((last, list)) if *last == term => list.push(posting),
+                _ => out.push((term, vec![posting])),
+            }
+        }
+        out
+    }
+}
+
 /// The postings of one document (sorted by term, then target) and its targets' snippets.
-fn document_postings(s: &Source<'_>, base: u32) -> DocumentTerms {
+pub(super) fn document_postings(s: &Source<'_>, base: u32) -> DocumentTerms {
     // The sections: the top, then one per heading, as byte ranges of the text.
     let mut bounds: Vec<usize> = Vec::with_capacity(s.headings.len() + 2);
     bounds.push(s.body_start.min(s.text.len()));

@@ -8,6 +8,7 @@
 
 pub mod format;
 pub mod index;
+pub mod live;
 pub mod tokenize;
 
 pub use index::{build_for, SearchIndex};

@@ -26,7 +26,13 @@ pub struct Context {
     /// Bound to every interface: any IP-literal `Host` is fine (no DNS name, no rebinding).
     pub any_ip: bool,
     pub hub: Arc<Hub>,
+    /// Called with the path of a file before it is served, for files written only when asked
+    /// for (`print.html` after an edit of text).
+    pub refresh: Option<Refresh>,
 }
+
+/// See [`Context::refresh`].
+pub type Refresh = Box<dyn Fn(&str) + Send + Sync>;
 
 /// A `Host` value (or the authority of an `Origin`) as a lowercase name and a port.
 fn authority(host: &str) -> Option<(String, u16)> {
@@ -114,6 +120,9 @@ pub fn handle(request: &Head, ctx: &Context) -> Answer {
     };
     // The status before the folder: a page may then name an older build than its content
     // (one extra reload), never a newer one (a missed reload).
+    if let Some(refresh) = &ctx.refresh {
+        refresh(&resolved.rel);
+    }
     let status = ctx.hub.status();
     let root = ctx.root.read().unwrap_or_else(|e| e.into_inner()).clone();
     Answer::Reply(match resolve::locate(&root, &resolved) {
@@ -221,6 +230,7 @@ mod tests {
                 build: "1".into(),
                 errors: vec![],
             })),
+            refresh: None,
         }
     }
 

@@ -70,6 +70,13 @@ pub enum Notice<'a> {
         elapsed: Duration,
         initial: bool,
     },
+    /// Only the text of documents changed: their pages and the search index were updated.
+    Updated {
+        /// The changed documents (paths from the handbook root).
+        documents: Vec<String>,
+        pages: usize,
+        elapsed: Duration,
+    },
     /// Warnings of a successful build.
     Warnings(&'a [Diagnostic]),
     /// A build failed; the last good site stays served.
@@ -109,18 +116,19 @@ impl Server {
         let epoch = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as u64 & 0xffff_ffff_ffff);
-        let builder = Builder {
+        let builder = Arc::new(Builder {
             options: options.clone(),
             cache: Store::at(base.join("cache")),
             out: site,
             reuse: Mutex::default(),
+            live: Mutex::default(),
             served: served.clone(),
             epoch,
             counter: AtomicU64::new(0),
             notify: notify.clone(),
             targets: Mutex::new(None),
-        };
-        let first = builder.build(true);
+        });
+        let first = builder.full_build(true, Instant::now());
         let hub = Arc::new(Hub::new(first));
 
         let listener = TcpListener::bind(SocketAddr::new(options.host, options.port))
@@ -136,6 +144,10 @@ impl Server {
             hosts,
             any_ip: options.host.is_unspecified(),
             hub: hub.clone(),
+            refresh: Some({
+                let builder = builder.clone();
+                Box::new(move |path: &str| builder.refresh(path))
+            }),
         });
         let slots = Arc::new(connections::Slots::default());
         let stop = Arc::new(AtomicBool::new(false));
@@ -194,9 +206,11 @@ impl Server {
                 .name("opsbook-build".into())
                 .spawn(move || {
                     let mut watching = watching;
-                    while let Some(n) = watch::next_burst(&bursts) {
-                        log::debug!("rebuilding after {n} change(s)");
-                        let status = builder.build(false);
+                    while let Some(burst) = watch::next_burst(&bursts) {
+                        log::debug!("rebuilding after {} change(s)", burst.count);
+                        let Some(status) = builder.build(&burst) else {
+                            continue;
+                        };
                         let targets = builder.current_targets();
                         // A folder newly named by book.toml may be one too many for the
                         // system's watcher: poll from then on.
@@ -277,6 +291,9 @@ struct Builder {
     cache: Store,
     /// What the next build can reuse: documents by file hash, highlighted code.
     reuse: Mutex<(DocumentMemo, Highlights)>,
+    /// The handbook of the last good build and what its site keeps, while the files on disk
+    /// are what it was built from (after a failed build there is none).
+    live: Mutex<Option<Live>>,
     served: Arc<RwLock<PathBuf>>,
     epoch: u64,
     counter: AtomicU64,
@@ -302,10 +319,150 @@ impl Builder {
         format!("{:x}-{n}", self.epoch)
     }
 
-    /// One full build. Returns the status to publish: a new build id, or the previous one
-    /// with the problems.
-    fn build(&self, initial: bool) -> Status {
+    /// The date of this build's review states.
+    fn today(&self) -> Date {
+        self.options
+            .today
+            .unwrap_or_else(|| jiff::Zoned::now().date())
+    }
+
+    fn load_options(&self) -> LoadOptions {
+        LoadOptions {
+            drafts: self.options.drafts,
+            skip_html: false,
+        }
+    }
+
+    fn build_options(&self, today: Date) -> BuildOptions {
+        BuildOptions {
+            today,
+            out: Some(self.out.clone()),
+            progress: false,
+            cache: self.cache.clone(),
+        }
+    }
+
+    /// Builds after `burst`. Returns the status to publish: a new build id, or the previous
+    /// one with the problems; `None` when nothing the site shows changed.
+    fn build(&self, burst: &watch::Burst) -> Option<Status> {
         let started = Instant::now();
+        match self.update_text(burst) {
+            Fast::NotText => Some(self.full_build(false, started)),
+            Fast::Nothing => None,
+            Fast::Updated(documents, report) => {
+                let n = self.counter.fetch_add(1, Ordering::SeqCst) + 1;
+                (self.notify)(Notice::Updated {
+                    documents,
+                    pages: report.pages,
+                    elapsed: started.elapsed(),
+                });
+                Some(Status {
+                    build: self.build_id(n),
+                    errors: Vec::new(),
+                })
+            }
+        }
+    }
+
+    /// Applies a burst that changed only the text of documents to the last good build: their
+    /// pages and the search index are written again, nothing else.
+    fn update_text(&self, burst: &watch::Burst) -> Fast {
+        if burst.unknown {
+            return Fast::NotText;
+        }
+        let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(state) = live.as_mut() else {
+            return Fast::NotText;
+        };
+        let today = self.today();
+        if today != state.kept.today() {
+            return Fast::NotText;
+        }
+        let content = state.handbook.content_dir();
+        let mut changes = Vec::new();
+        for path in &burst.paths {
+            let Some(rel) = crate::files::rel_path(path, &content).filter(|r| !r.is_empty()) else {
+                return Fast::NotText;
+            };
+            match std::fs::symlink_metadata(path) {
+                Ok(m) if m.is_file() && state.handbook.position(&rel).is_some() => {
+                    match std::fs::read(path) {
+                        Ok(bytes) => changes.push((rel, bytes)),
+                        Err(_) => return Fast::NotText,
+                    }
+                }
+                // A file that came and went between two looks (an editor's temporary file)
+                // changed nothing the last build had.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound && !state.knows(&rel) => {}
+                _ => return Fast::NotText,
+            }
+        }
+        if changes.is_empty() {
+            return Fast::Nothing;
+        }
+        let reuse = self.reuse.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(replaced) =
+            state
+                .handbook
+                .replace_text(&changes, &self.load_options(), Some(&reuse.1))
+        else {
+            return Fast::NotText;
+        };
+        drop(reuse);
+        match crate::site::update_text(
+            &state.handbook,
+            &replaced,
+            &mut state.kept,
+            &self.build_options(today),
+        ) {
+            Ok(Some(report)) if report.written == 0 => Fast::Nothing,
+            Ok(Some(report)) => Fast::Updated(
+                replaced
+                    .iter()
+                    .map(|(i, _)| state.handbook.documents[*i].source.clone())
+                    .collect(),
+                report,
+            ),
+            Ok(None) => {
+                // The handbook took the new text but the site did not: build it all.
+                *live = None;
+                Fast::NotText
+            }
+            Err(e) => {
+                log::warn!(
+                    "updating the changed pages failed ({}); building again",
+                    chain(&e)
+                );
+                *live = None;
+                Fast::NotText
+            }
+        }
+    }
+
+    /// Writes a file of the served site that is written only when asked for.
+    fn refresh(&self, path: &str) {
+        if path != "print.html" {
+            return;
+        }
+        let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(state) = live.as_mut() else {
+            return;
+        };
+        if let Err(e) = crate::site::refresh_print(&state.handbook, &mut state.kept) {
+            log::warn!("could not write print.html: {}", chain(&e));
+        }
+    }
+
+    /// One full build: the status to publish.
+    fn full_build(&self, initial: bool, started: Instant) -> Status {
+        // Whatever happens, the kept state no longer matches the files.
+        let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(mut state) = live.take() {
+            // What updates wrote, so this build need not write it again.
+            state
+                .kept
+                .save_pages(&self.build_options(state.kept.today()));
+        }
         let previous = self.build_id(self.counter.load(Ordering::SeqCst));
         let failed = |diagnostics: Vec<Diagnostic>| {
             (self.notify)(Notice::Failed(&diagnostics));
@@ -319,10 +476,7 @@ impl Builder {
         let (documents, highlights) = &mut *reuse;
         let loaded = Handbook::load_reusing(
             root,
-            &LoadOptions {
-                drafts: self.options.drafts,
-                skip_html: false,
-            },
+            &self.load_options(),
             Reuse {
                 highlights: Some(highlights),
                 documents: Some(documents),
@@ -356,22 +510,11 @@ impl Builder {
             (self.notify)(Notice::Warnings(&warnings));
         }
         let target = self.out.clone();
-        let today = self
-            .options
-            .today
-            .unwrap_or_else(|| jiff::Zoned::now().date());
-        match crate::site::build(
-            &handbook,
-            &BuildOptions {
-                today,
-                out: Some(target.clone()),
-                progress: false,
-                cache: self.cache.clone(),
-            },
-        ) {
-            Ok(report) => {
+        match crate::site::build_keeping(&handbook, &self.build_options(self.today())) {
+            Ok((report, kept)) => {
                 // Switch before the reload is published: pages reloading get the new build.
                 *self.served.write().unwrap_or_else(|e| e.into_inner()) = target;
+                *live = Some(Live { handbook, kept });
                 let n = self.counter.fetch_add(1, Ordering::SeqCst) + 1;
                 (self.notify)(Notice::Built {
                     pages: report.pages,
@@ -398,6 +541,37 @@ impl Builder {
             }
         }
     }
+}
+
+/// The last good build: its handbook and what its site keeps.
+struct Live {
+    handbook: Handbook,
+    kept: crate::site::Kept,
+}
+
+impl Live {
+    /// Whether the handbook has a document, draft, broken document or asset at `rel` (a path
+    /// in the content folder) or below it.
+    fn knows(&self, rel: &str) -> bool {
+        let at = |path: &str| {
+            path.strip_prefix(rel)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        };
+        let h = &self.handbook;
+        h.documents.iter().any(|d| at(&d.rel))
+            || h.assets.iter().any(|a| at(&a.rel))
+            || h.unpublished.keys().any(|p| at(p))
+    }
+}
+
+/// What became of a burst that may have changed only text.
+enum Fast {
+    /// More than text changed: build everything.
+    NotText,
+    /// Nothing the site shows changed.
+    Nothing,
+    /// The changed documents (paths from the handbook root) were updated.
+    Updated(Vec<String>, crate::site::BuildReport),
 }
 
 /// A failure to load the handbook as a diagnostic (book.toml with its line when known).

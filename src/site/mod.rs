@@ -86,10 +86,64 @@ impl Facts {
     }
 }
 
+/// What a build keeps for the updates that follow it (`serve`): the theme, the facts and
+/// the navigation, which a change to the text of documents leaves as they are, the search
+/// index, and the hashes of the output's files.
+pub struct Kept {
+    theme: Theme,
+    facts: Facts,
+    nav: Nav,
+    shared: Shared,
+    today: Date,
+    out: PathBuf,
+    search: crate::search::live::Live,
+    /// The key of every page, in reading order (the print view's key is made of them).
+    page_keys: Vec<cache::Key>,
+    /// Whether `print.html` misses text changed since it was written ([`refresh_print`]).
+    print_stale: bool,
+    /// The hashes of the output's files, as updates leave them.
+    pages: cache::Pages,
+    /// Whether `pages` changed since the build saved them in the cache.
+    pages_changed: bool,
+}
+
+impl Kept {
+    /// The date the build computed review states against.
+    pub fn today(&self) -> Date {
+        self.today
+    }
+
+    /// Saves the hashes of the output's files in the cache, for the next build (updates
+    /// keep them in memory only).
+    pub fn save_pages(&mut self, options: &BuildOptions) {
+        if self.pages_changed {
+            self.pages
+                .save(&options.cache, &cache::Pages::file_for(&self.out));
+            self.pages_changed = false;
+        }
+    }
+}
+
 /// Builds the site of a loaded handbook. The caller decides beforehand whether content
 /// errors stop the build; this fails only on theme and file-system problems, and then leaves
 /// the previous output as it was.
 pub fn build(handbook: &Handbook, options: &BuildOptions) -> Result<BuildReport> {
+    build_with(handbook, options, false).map(|(report, _)| report)
+}
+
+/// Like [`build`], keeping what [`update_text`] needs to apply later changes to the text of
+/// documents without building the whole site again.
+pub fn build_keeping(handbook: &Handbook, options: &BuildOptions) -> Result<(BuildReport, Kept)> {
+    let (report, kept) = build_with(handbook, options, true)?;
+    let kept = kept.context("a build that keeps its state returns it")?;
+    Ok((report, kept))
+}
+
+fn build_with(
+    handbook: &Handbook,
+    options: &BuildOptions,
+    keep: bool,
+) -> Result<(BuildReport, Option<Kept>)> {
     let started = std::time::Instant::now();
     let out = options
         .out
@@ -107,11 +161,17 @@ pub fn build(handbook: &Handbook, options: &BuildOptions) -> Result<BuildReport>
     let nav = Nav::new(&handbook.documents, &handbook.types);
     let pages_file = cache::Pages::file_for(&out);
     let writer = output::Writer::new(&out, cache::Pages::load(&options.cache, &pages_file))?;
-    let search = crate::search::build_for(handbook, &facts.states);
+    let index = crate::search::build_for(handbook, &facts.states);
     log::debug!("search: index built in {:.2?}", started.elapsed());
-    let search = versioned(crate::search::format::write(&search));
+    let (live_search, search) = if keep {
+        let (live, files) = crate::search::live::Live::new(index);
+        (Some(live), files)
+    } else {
+        (None, crate::search::format::write(&index))
+    };
     log::info!("built the search index in {:.2?}", started.elapsed());
-    let site = Site::new(handbook, &facts, &nav, &theme, options.today);
+    let shared = Shared::new(handbook, &facts, &nav, &theme);
+    let site = Site::new(handbook, &facts, &nav, &theme, &shared, options.today);
     log::info!("prepared the site in {:.2?}", started.elapsed());
 
     let order = nav.reading_order();
@@ -229,39 +289,154 @@ pub fn build(handbook: &Handbook, options: &BuildOptions) -> Result<BuildReport>
     let update = writer.is_update();
     let (pages, written) = writer.commit()?;
     pages.save(&options.cache, &pages_file);
+    let pages = if keep { pages } else { cache::Pages::default() };
     log::info!(
         "{} the output in {:.2?} ({written} files written)",
         if update { "updated" } else { "swapped" },
         started.elapsed()
     );
-    Ok(BuildReport {
-        out,
+    let report = BuildReport {
+        out: out.clone(),
         pages: order.len() + 1,
         documents: handbook.documents.len(),
         assets: handbook.assets.len(),
         written,
-    })
+    };
+    drop(site);
+    let kept = live_search.map(|search| Kept {
+        theme,
+        facts,
+        nav,
+        shared,
+        today: options.today,
+        out,
+        search,
+        page_keys,
+        print_stale: false,
+        pages,
+        pages_changed: false,
+    });
+    Ok((report, kept))
 }
 
-/// The search index with its version: `index.js`, which the client always fetches afresh
-/// (it is small), starts by naming the version of the other index files, which the client
-/// then fetches with `?v=VERSION` so no browser cache serves an old one. Pages do not name it,
-/// so an edit that changes only the index leaves the other pages as they are.
-fn versioned(mut files: Vec<(String, Vec<u8>)>) -> Vec<(String, Vec<u8>)> {
-    let mut hash = cache::Hasher::new();
-    for (name, bytes) in files.iter().filter(|(n, _)| n != "index.js") {
-        hash.piece(name.as_bytes()).piece(bytes);
+/// Applies a change to the text of documents to a site built with [`build_keeping`]:
+/// `handbook` holds the new versions (see `Handbook::replace_text`) and `replaced` the
+/// versions they replaced, with their positions. Renders and writes the pages that show the
+/// documents' text and the search files that changed; `print.html` is written again only
+/// when asked for ([`refresh_print`]). The output is then what a clean build of the new
+/// handbook writes. `Ok(None)`, changing nothing, when the change is more than text after all
+/// or the date changed: build the whole site again.
+pub fn update_text(
+    handbook: &Handbook,
+    replaced: &[(usize, Document)],
+    kept: &mut Kept,
+    options: &BuildOptions,
+) -> Result<Option<BuildReport>> {
+    if options.today != kept.today {
+        return Ok(None);
     }
-    let version = format!(
-        "window.OPSBOOK_SEARCH_VERSION = \"{:08x}\";\n",
-        hash.finish() as u32
+    let state = |i: usize| kept.facts.states[i];
+    let changes: Vec<_> = replaced
+        .iter()
+        .map(|(i, old)| {
+            (
+                *i,
+                crate::search::index::Source::of_document(handbook, old, state(*i)),
+                crate::search::index::Source::of(handbook, *i, state(*i)),
+            )
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    let Some(search) = kept.search.update(&changes) else {
+        return Ok(None);
+    };
+    drop(changes);
+    log::debug!("update: search index in {:.2?}", started.elapsed());
+    let site = Site::new(
+        handbook,
+        &kept.facts,
+        &kept.nav,
+        &kept.theme,
+        &kept.shared,
+        kept.today,
     );
-    for (name, bytes) in &mut files {
-        if name == "index.js" {
-            bytes.splice(0..0, version.bytes());
-        }
+    let order = kept.nav.reading_order();
+    let sections = kept.nav.sections_by_dir();
+    log::debug!("update: site in {:.2?}", started.elapsed());
+    let mut pages = Vec::new();
+    for (i, _) in replaced {
+        let shown_on = |page: &PageRef<'_>| match page {
+            PageRef::Doc(d) => d == i,
+            PageRef::Section(dir) => sections[dir].index_doc == Some(*i),
+        };
+        pages.extend((0..order.len()).filter(|&k| shown_on(&order[k])));
     }
-    files
+    let mut keys = Vec::new();
+    let search_dir = format!("{ASSET_DIR}/{}", crate::search::SEARCH_DIR);
+    let outcome =
+        output::Writer::patch(&kept.out, std::mem::take(&mut kept.pages)).and_then(|writer| {
+            for &k in &pages {
+                let prev = k.checked_sub(1).map(|p| order[p]);
+                let view = site.page_view(order[k], prev, order.get(k + 1).copied(), &sections);
+                let key = site.fingerprint(&view);
+                writer.emit(view.url(), key, || site.render_view(&view))?;
+                keys.push((k, key));
+            }
+            for (name, bytes) in &search.write {
+                writer.emit_bytes(&format!("{search_dir}/{name}"), bytes)?;
+            }
+            for name in &search.remove {
+                writer.remove(&format!("{search_dir}/{name}"));
+            }
+            log::debug!("update: rendered in {:.2?}", started.elapsed());
+            writer.commit()
+        });
+    drop(site);
+    drop(order);
+    drop(sections);
+    let (written_pages, written) = outcome?;
+    log::debug!(
+        "update: {written} files committed in {:.2?}",
+        started.elapsed()
+    );
+    kept.pages = written_pages;
+    kept.pages_changed = true;
+    for (k, key) in keys {
+        kept.page_keys[k] = key;
+    }
+    kept.print_stale = true;
+    Ok(Some(BuildReport {
+        out: kept.out.clone(),
+        pages: pages.len(),
+        documents: replaced.len(),
+        assets: 0,
+        written,
+    }))
+}
+
+/// Writes `print.html` again if text changed since it was written (see [`update_text`]).
+pub fn refresh_print(handbook: &Handbook, kept: &mut Kept) -> Result<()> {
+    if !kept.print_stale {
+        return Ok(());
+    }
+    let site = Site::new(
+        handbook,
+        &kept.facts,
+        &kept.nav,
+        &kept.theme,
+        &kept.shared,
+        kept.today,
+    );
+    let outcome =
+        output::Writer::patch(&kept.out, std::mem::take(&mut kept.pages)).and_then(|writer| {
+            site.write_print(&writer, &kept.page_keys)?;
+            writer.commit()
+        });
+    drop(site);
+    kept.pages = outcome?.0;
+    kept.pages_changed = true;
+    kept.print_stale = false;
+    Ok(())
 }
 
 /// A key no earlier build can have written.
@@ -299,10 +474,10 @@ struct Site<'a> {
     theme: &'a Theme,
     site: SiteCtx<'a>,
     today: Date,
-    nav_js: String,
+    nav_js: &'a str,
     /// A hash of everything the navigation of any page is made from.
     nav_key: cache::Key,
-    syntax_css: String,
+    syntax_css: &'a str,
 }
 
 #[derive(Serialize)]
@@ -314,7 +489,7 @@ struct SiteCtx<'a> {
     due_soon_days: i64,
     site_url: Option<String>,
     /// Appended to asset URLs so browsers fetch a changed file.
-    version: String,
+    version: &'a str,
 }
 
 #[derive(Serialize)]
@@ -478,32 +653,54 @@ impl<'a> PageCtx<'a> {
     }
 }
 
+/// What every page shares that is made from the whole handbook, once per build: the
+/// navigation script and its hash, the highlighting stylesheet, the assets' version.
+struct Shared {
+    nav_js: String,
+    /// A hash of everything the navigation of any page is made from.
+    nav_key: cache::Key,
+    syntax_css: String,
+    /// Appended to asset URLs so browsers fetch a changed file.
+    version: String,
+}
+
+impl Shared {
+    fn new(handbook: &Handbook, facts: &Facts, nav: &Nav, theme: &Theme) -> Shared {
+        let nav_js = format!(
+            "window.OPSBOOK_NAV = {};\n",
+            script_safe_json(&nav.tree_json(&handbook.documents, &facts.states))
+        );
+        let syntax_css = crate::highlight::stylesheet();
+        let mut hash = cache::Hasher::new();
+        for bytes in theme.static_files.values() {
+            hash.piece(bytes);
+        }
+        hash.piece(nav_js.as_bytes()).piece(syntax_css.as_bytes());
+        let mut nav_key = cache::Hasher::new();
+        nav_key.piece(nav_js.as_bytes());
+        for (doc, state) in handbook.documents.iter().zip(&facts.states) {
+            nav_key.piece(doc.url.as_bytes()).piece(state.as_bytes());
+        }
+        // Not the search index: it changes with any text, and a page that names its version
+        // would change with it. The index has its own (`search::format::version_line`).
+        Shared {
+            nav_js,
+            nav_key: nav_key.finish(),
+            syntax_css,
+            version: format!("{:08x}", hash.finish() as u32),
+        }
+    }
+}
+
 impl<'a> Site<'a> {
     fn new(
         handbook: &'a Handbook,
         facts: &'a Facts,
         nav: &'a Nav,
         theme: &'a Theme,
+        shared: &'a Shared,
         today: Date,
     ) -> Site<'a> {
-        let nav_js = format!(
-            "window.OPSBOOK_NAV = {};\n",
-            script_safe_json(&nav.tree_json(&handbook.documents, &facts.states))
-        );
-        let syntax_css = crate::highlight::stylesheet();
-        let mut hash = Fnv::default();
-        for bytes in theme.static_files.values() {
-            hash.write(bytes);
-        }
-        hash.write(nav_js.as_bytes());
-        let mut nav_key = cache::Hasher::new();
-        nav_key.piece(nav_js.as_bytes());
-        for (doc, state) in handbook.documents.iter().zip(&facts.states) {
-            nav_key.piece(doc.url.as_bytes()).piece(state.as_bytes());
-        }
-        hash.write(syntax_css.as_bytes());
-        // Not the search index: it changes with any text, and a page that names its version
-        // would change with it. The index has its own (see `versioned`).
         let config = &handbook.config;
         Site {
             handbook,
@@ -517,12 +714,12 @@ impl<'a> Site<'a> {
                 today: today.to_string(),
                 due_soon_days: config.checks.due_soon_days,
                 site_url: config.site_url(),
-                version: format!("{:08x}", hash.0 as u32),
+                version: &shared.version,
             },
             today,
-            nav_js,
-            nav_key: nav_key.finish(),
-            syntax_css,
+            nav_js: &shared.nav_js,
+            nav_key: shared.nav_key,
+            syntax_css: &shared.syntax_css,
         }
     }
 
@@ -534,10 +731,10 @@ impl<'a> Site<'a> {
             .iter()
             .map(|(n, b)| (n.clone(), b.to_vec()))
             .collect();
-        files.push(("nav.js".to_string(), self.nav_js.clone().into_bytes()));
+        files.push(("nav.js".to_string(), self.nav_js.as_bytes().to_vec()));
         files.push((
             "syntax.css".to_string(),
-            self.syntax_css.clone().into_bytes(),
+            self.syntax_css.as_bytes().to_vec(),
         ));
         files
     }
@@ -896,26 +1093,6 @@ pub fn script_safe_json(value: &serde_json::Value) -> String {
     let mut out = String::new();
     crate::search::format::push_script_safe(&mut out, &value.to_string());
     out
-}
-
-/// FNV-1a: a small, stable hash for cache-busting asset URLs (std's hasher may change
-/// between Rust releases, which would change the output).
-#[derive(Debug)]
-struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Fnv {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 ^= u64::from(b);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
 }
 
 #[cfg(test)]

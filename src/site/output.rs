@@ -205,8 +205,11 @@ pub struct Writer {
     /// The hashes of the files now in the output; empty for a clean build.
     previous: crate::cache::Pages,
     update: bool,
+    /// Only some files are emitted; the rest of the output stays (see [`Writer::patch`]).
+    patch: bool,
     next: std::sync::Mutex<Vec<(String, crate::cache::Key)>>,
     written: std::sync::Mutex<Vec<String>>,
+    removed: std::sync::Mutex<Vec<String>>,
 }
 
 impl Writer {
@@ -223,9 +226,32 @@ impl Writer {
             staging: Staging::new(dest)?,
             previous,
             update,
+            patch: false,
             next: std::sync::Mutex::default(),
             written: std::sync::Mutex::default(),
+            removed: std::sync::Mutex::default(),
         })
+    }
+
+    /// A writer for a few files of an output that is otherwise complete (`previous` holds the
+    /// hashes of all its files): what is not emitted stays as it is, and only files named
+    /// with [`Writer::remove`] go away.
+    pub fn patch(dest: &Path, previous: crate::cache::Pages) -> Result<Writer> {
+        if previous.by_path.is_empty() || !dest.join(MARKER).is_file() {
+            anyhow::bail!(
+                "{} holds no complete build to update; build it again",
+                dest.display()
+            );
+        }
+        let mut writer = Writer::new(dest, previous)?;
+        writer.patch = true;
+        Ok(writer)
+    }
+
+    /// Removes `path` from the output when the writer commits (a writer made by
+    /// [`Writer::patch`]; the others remove every file they did not emit).
+    pub fn remove(&self, path: &str) {
+        lock(&self.removed).push(path.to_string());
     }
 
     /// Whether only changed files are written.
@@ -307,6 +333,17 @@ impl Writer {
             .into_iter()
             .collect();
         let written = self.written.into_inner().unwrap_or_else(|e| e.into_inner());
+        let removed = self.removed.into_inner().unwrap_or_else(|e| e.into_inner());
+        let next = if self.patch {
+            let mut all = self.previous.by_path.clone();
+            for path in &removed {
+                all.remove(path);
+            }
+            all.extend(next);
+            all
+        } else {
+            next
+        };
         if !self.update {
             let count = next.len();
             self.staging.commit()?;

@@ -117,10 +117,19 @@ impl Served {
         self.stderr().iter().filter(|l| l.ends_with(suffix)).count()
     }
 
+    /// Builds after a change: whole ones (`Rebuilt …`) and updates of text (`Updated …`).
     fn rebuilds(&self) -> usize {
         self.stderr()
             .iter()
-            .filter(|l| l.starts_with("Rebuilt "))
+            .filter(|l| l.starts_with("Rebuilt ") || l.starts_with("Updated "))
+            .count()
+    }
+
+    /// Updates of the text of documents only (`Updated content/x.md (1 page) in 3 ms`).
+    fn text_updates(&self) -> usize {
+        self.stderr()
+            .iter()
+            .filter(|l| l.starts_with("Updated "))
             .count()
     }
 
@@ -379,6 +388,119 @@ fn serve_shows_edits_new_deleted_and_renamed_files() {
     std::fs::remove_file(book.root().join("content/gamma.md")).unwrap();
     events.expect("reload");
     assert_eq!(served.get("/gamma.html").status, 404);
+}
+
+/// Every file of a clean `opsbook build` of the handbook as it is now, as the server sends it
+/// (HTML without the reload script): the served site is exactly what `build` writes.
+fn assert_served_equals_a_clean_build(served: &Served, book: &TestBook) {
+    let (code, stderr) = book.cli_build();
+    assert_eq!(code, 0, "{stderr}");
+    let out = book.out();
+    let mut compared = 0;
+    for entry in walkdir::WalkDir::new(&out) {
+        let entry = entry.unwrap();
+        let rel = entry
+            .path()
+            .strip_prefix(&out)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        if !entry.file_type().is_file() || rel.split('/').any(|part| part.starts_with('.')) {
+            continue;
+        }
+        let built = std::fs::read_to_string(entry.path()).unwrap();
+        let response = served.get(&format!("/{rel}"));
+        assert_eq!(response.status, 200, "/{rel}");
+        let body = if rel.ends_with(".html") {
+            without_script(&response.body)
+        } else {
+            response.body
+        };
+        assert!(body == built, "/{rel} differs from a clean build");
+        compared += 1;
+    }
+    assert!(compared > 10, "only {compared} files compared");
+}
+
+/// A save that changes only the text of a page is applied to the last build: its page, the
+/// search index and (when asked for) the print view are written again, nothing else, and the
+/// site is still exactly what a clean build writes.
+#[test]
+fn serve_applies_a_text_edit_to_its_page_and_the_search_index_only() {
+    let book = book();
+    let served = Served::start(&book);
+    let events = served.events();
+    let before = without_script(&served.get("/runbooks/db.html").body);
+    book.file(
+        "content/alpha.md",
+        "---\ntitle: Alpha\nowner: \"@ops\"\nlast_reviewed: 2026-11-01\n---\nAlpha text, now about zanzibar.\n",
+    );
+    events.expect("reload");
+    wait_until("the update line", || served.text_updates() == 1);
+    assert_eq!(served.rebuilds(), 1, "{:?}", served.stderr());
+    assert!(
+        served
+            .stderr()
+            .iter()
+            .any(|l| l.starts_with("Updated content/alpha.md (1 page) in ")),
+        "{:?}",
+        served.stderr()
+    );
+    assert!(served
+        .get("/alpha.html")
+        .body
+        .contains("now about zanzibar"));
+    assert!(served
+        .get("/_opsbook/search/t-all.js")
+        .body
+        .contains("zanzibar"));
+    assert!(served
+        .get("/print.html")
+        .body
+        .contains("now about zanzibar"));
+    // The page that links to it shows only its title: it stays as it was.
+    assert_eq!(
+        without_script(&served.get("/runbooks/db.html").body),
+        before
+    );
+    assert_served_equals_a_clean_build(&served, &book);
+
+    // The home page is the text of content/index.md.
+    book.file(
+        "content/index.md",
+        "---\ntitle: Home\nowner: \"@ops\"\nlast_reviewed: 2026-11-01\n---\nWelcome, says the new home page.\n",
+    );
+    events.expect("reload");
+    wait_until("the second update", || served.text_updates() == 2);
+    assert!(served.get("/").body.contains("says the new home page"));
+    assert_served_equals_a_clean_build(&served, &book);
+}
+
+/// A change other pages show (a title, a link, a task, a heading) builds the whole site.
+#[test]
+fn serve_builds_everything_when_more_than_text_changes() {
+    let book = book();
+    let served = Served::start(&book);
+    let events = served.events();
+    for (k, body) in [
+        "---\ntitle: Alpha renamed\nowner: \"@ops\"\nlast_reviewed: 2026-11-01\n---\nAlpha text.\n",
+        "---\ntitle: Alpha renamed\nowner: \"@ops\"\nlast_reviewed: 2026-11-01\n---\nAlpha text.\n\n## A new heading\n",
+        "---\ntitle: Alpha renamed\nowner: \"@ops\"\nlast_reviewed: 2026-11-01\n---\nAlpha text, see [db](runbooks/db.md).\n\n## A new heading\n",
+        "---\ntitle: Alpha renamed\nowner: \"@ops\"\nlast_reviewed: 2026-11-01\n---\nAlpha text, see [db](runbooks/db.md).\n\n## A new heading\n\n- [ ] a task\n",
+    ]
+    .iter()
+    .enumerate()
+    {
+        book.file("content/alpha.md", body);
+        events.expect("reload");
+        wait_until("the rebuild", || served.rebuilds() == k + 1);
+    }
+    assert_eq!(served.text_updates(), 0, "{:?}", served.stderr());
+    assert!(served
+        .get("/runbooks/db.html")
+        .body
+        .contains("Alpha renamed"));
+    assert_served_equals_a_clean_build(&served, &book);
 }
 
 #[test]

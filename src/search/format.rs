@@ -21,7 +21,7 @@ use std::fmt::Write as _;
 /// The format's version, checked by the client.
 pub const VERSION: u64 = 1;
 /// Snippets per `s-N.js` file.
-pub const CHUNK: usize = 256;
+pub const CHUNK: usize = 64;
 
 /// How many leading characters of a term pick its shard: none for a small handbook (one
 /// file), more as the number of postings grows so that each download stays small.
@@ -376,9 +376,9 @@ mod tests {
             assert!(!text.contains('<') && !text.contains('\u{2028}'), "{name}");
             assert!(text.starts_with("OPSBOOK_SEARCH_LOAD(\""), "{name}");
         }
-        // 600 documents of 2 targets: 1,200 snippets in chunks of 256.
-        assert!(files.iter().any(|(n, _)| n == "s-4.js"));
-        assert!(!files.iter().any(|(n, _)| n == "s-5.js"));
+        // 600 documents of 2 targets: 1,200 snippets in chunks of 64.
+        assert!(files.iter().any(|(n, _)| n == "s-18.js"));
+        assert!(!files.iter().any(|(n, _)| n == "s-19.js"));
     }
 
     #[test]

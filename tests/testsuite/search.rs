@@ -495,3 +495,50 @@ fn the_snippet_shows_the_matched_word_of_a_long_section() {
     assert!(snippet.contains("<mark>zanzibar</mark>"), "{snippet}");
     assert!(snippet.contains(">…"), "starts inside the text: {snippet}");
 }
+
+/// Every word of a query must be in a result; an exact word ranks above a word it only
+/// begins; the count covers every result, not only the twenty shown.
+#[test]
+fn every_word_must_match_exact_words_rank_first_and_all_results_are_counted() {
+    let Some(browser) = chromium() else { return };
+    let book = TestBook::new();
+    for k in 0..30 {
+        // Pages 0-24 have both words; 25-29 only the first.
+        let second = if k < 25 { "quokka" } else { "wombat" };
+        book.file(
+            &format!("content/p{k:02}.md"),
+            &format!("---\ntitle: Page {k:02}\n---\nThe numbat met a {second} here.\n"),
+        );
+    }
+    book.file(
+        "content/prefix.md",
+        // The shortest title: it would come first if a longer word counted like the word.
+        "---\ntitle: Pre\n---\nThe numbat and the quokkas.\n",
+    );
+    book.file(
+        "content/exact.md",
+        "---\ntitle: Exact words in a longer title than the others\n---\nA numbat, a quokka.\n",
+    );
+    book.build();
+    let dom = dump_dom_url(
+        &browser,
+        &format!("{}?q=numbat+quokka", url(&book, "index.html")),
+    );
+    let titles = result_titles(&dom);
+    assert_eq!(titles.len(), 20, "{dom}");
+    // 26 pages with both words exactly, one with a longer word beginning with the second.
+    assert!(dom.contains("27 results, the first 20 shown"), "{dom}");
+    assert!(
+        !titles
+            .iter()
+            .any(|t| ["Page 25", "Page 29"].contains(&t.as_str())),
+        "a page without the second word: {titles:?}"
+    );
+    assert!(
+        !titles.contains(&"Pre".to_string()),
+        "a page with only a longer word ranks below the 20 with the exact one: {titles:?}"
+    );
+    // Equal scores: shorter titles first, then the documents' order.
+    let expected: Vec<String> = (0..20).map(|k| format!("Page {k:02}")).collect();
+    assert_eq!(titles, expected);
+}

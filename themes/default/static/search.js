@@ -67,7 +67,13 @@
   }
 
   var index = null;
-  var targets = []; // target -> [doc, heading index or -1]
+  // For each target (a document's top, then each of its headings): its document, and the
+  // heading's position in it (-1 for the top). Typed arrays: a large handbook has many.
+  var targetDoc = null;
+  var targetHeading = null;
+  var firstTarget = null; // document -> its first target; one more entry at the end
+  // Scratch space of one query, cleared after use (only what was touched).
+  var scratch = null;
   function withIndex(cb) {
     if (index) { cb(index); return; }
     load("index", function (args) {
@@ -75,13 +81,38 @@
         index = args[0];
         index.shardSet = {};
         index.shards.forEach(function (k) { index.shardSet[k] = true; });
+        var n = 0;
+        index.docs.forEach(function (d) { n += 1 + d[6].length; });
+        targetDoc = new Int32Array(n);
+        targetHeading = new Int32Array(n);
+        firstTarget = new Int32Array(index.docs.length + 1);
+        var t = 0;
         index.docs.forEach(function (d, i) {
-          targets.push([i, -1]);
-          d[6].forEach(function (h, k) { targets.push([i, k]); });
+          firstTarget[i] = t;
+          targetDoc[t] = i;
+          targetHeading[t++] = -1;
+          for (var k = 0; k < d[6].length; k++) {
+            targetDoc[t] = i;
+            targetHeading[t++] = k;
+          }
         });
+        firstTarget[index.docs.length] = t;
+        scratch = {
+          termScore: new Float64Array(n),
+          touched: new Int32Array(n),
+          targetScore: new Float64Array(n),
+          docBest: new Float64Array(index.docs.length),
+          docScore: new Float64Array(index.docs.length),
+          docHits: new Uint8Array(index.docs.length),
+          docList: new Int32Array(index.docs.length)
+        };
       }
-      if (index) cb(index);
-      else setStatus("The search index could not be loaded.");
+      if (index) {
+        window.OPSBOOK_SEARCH.ready = true;
+        cb(index);
+      } else {
+        setStatus("The search index could not be loaded.");
+      }
     });
   }
 
@@ -99,32 +130,14 @@
   function withShard(term, cb) {
     var key = shardKey(term);
     if (!index.shardSet[key]) { cb(null); return; }
-    load(shardName(key), function (args) {
-      if (!args) { cb(null); return; }
-      var shard = args;
-      if (!shard.decoded) shard.decoded = [];
-      cb(shard);
-    });
+    load(shardName(key), function (args) { cb(args || null); });
   }
 
-  function postings(shard, k) {
-    var d = shard.decoded[k];
-    if (d) return d;
-    var raw = shard[1][k];
-    var out = new Array(raw.length);
-    var target = 0;
-    for (var i = 0; i < raw.length; i++) {
-      target += Math.floor(raw[i] / 4);
-      out[i] = [target, raw[i] % 4];
-    }
-    shard.decoded[k] = out;
-    return out;
-  }
-
-  // target -> best score of one query term: the exact word, then words it begins.
+  // Scores one query term into scratch.termScore (best field of each target: the exact
+  // word, then up to MAX_EXPANSIONS words it begins); returns how many targets it touched,
+  // listed in scratch.touched.
   function termScores(shard, term) {
-    var scores = new Map();
-    if (!shard) return scores;
+    if (!shard) return 0;
     var list = shard[0];
     var lo = 0;
     var hi = list.length;
@@ -132,16 +145,23 @@
       var mid = (lo + hi) >> 1;
       if (list[mid] < term) lo = mid + 1; else hi = mid;
     }
+    var score = scratch.termScore;
+    var touched = scratch.touched;
+    var count = 0;
     for (var k = lo, n = 0; k < list.length && n < MAX_EXPANSIONS && list[k].lastIndexOf(term, 0) === 0; k++, n++) {
       var factor = list[k] === term ? EXACT : 1;
-      var ps = postings(shard, k);
-      for (var i = 0; i < ps.length; i++) {
-        var s = FIELD_WEIGHT[ps[i][1]] * factor;
-        var old = scores.get(ps[i][0]);
-        if (old === undefined || s > old) scores.set(ps[i][0], s);
+      var raw = shard[1][k];
+      var target = 0;
+      for (var i = 0; i < raw.length; i++) {
+        var code = raw[i];
+        target += Math.floor(code / 4);
+        var s = FIELD_WEIGHT[code % 4] * factor;
+        var old = score[target];
+        if (old === 0) touched[count++] = target;
+        if (s > old) score[target] = s;
       }
     }
-    return scores;
+    return count;
   }
 
   // --- Queries -------------------------------------------------------------------------
@@ -183,60 +203,99 @@
     };
   }
 
-  // Runs a query; calls back with the results, best first: {doc, target, heading, score}.
+  // Keeps the best `max` results (sorted, best first) and counts them all.
+  function Best(max) {
+    this.max = max;
+    this.top = [];
+    this.total = 0;
+  }
+  function better(a, b) {
+    return b.score - a.score || index.docs[a.doc][0].length - index.docs[b.doc][0].length || a.doc - b.doc;
+  }
+  Best.prototype.add = function (r) {
+    this.total++;
+    var top = this.top;
+    if (top.length === this.max && better(r, top[top.length - 1]) >= 0) return;
+    var lo = 0;
+    var hi = top.length;
+    while (lo < hi) {
+      var mid = (lo + hi) >> 1;
+      if (better(top[mid], r) <= 0) lo = mid + 1; else hi = mid;
+    }
+    top.splice(lo, 0, r);
+    if (top.length > this.max) top.pop();
+  };
+
+  // Runs a query; calls back with the best results ({doc, target, heading, score}, best
+  // first, in `top`) and how many there are in all (`total`).
   function search(q, cb) {
     withIndex(function () {
       var parsed = parse(q);
       var keep = docFilter(parsed.filters);
       if (!parsed.terms.length) {
-        if (!keep) { cb(parsed, []); return; }
-        var all = [];
-        index.docs.forEach(function (d, i) { if (keep(d)) all.push({ doc: i, heading: -1, score: 0 }); });
+        var all = new Best(MAX_RESULTS);
+        if (keep) {
+          index.docs.forEach(function (d, i) {
+            if (keep(d)) all.add({ doc: i, target: firstTarget[i], heading: -1, score: 0 });
+          });
+        }
         cb(parsed, all);
         return;
       }
       var pending = parsed.terms.length;
-      var perTerm = new Array(pending);
+      var shards = new Array(pending);
       parsed.terms.forEach(function (term, k) {
         withShard(term, function (shard) {
-          perTerm[k] = termScores(shard, term);
-          if (--pending === 0) cb(parsed, rank(perTerm, keep));
+          shards[k] = shard;
+          if (--pending === 0) cb(parsed, rank(parsed.terms, shards, keep));
         });
       });
     });
   }
 
-  function rank(perTerm, keep) {
-    // Documents that have every term (anywhere in them), scored by the best target of each.
-    var docs = new Map();
-    perTerm.forEach(function (scores, k) {
-      scores.forEach(function (score, target) {
-        var d = targets[target][0];
-        var entry = docs.get(d);
-        if (!entry) {
-          if (k > 0) return;
-          entry = { best: new Array(perTerm.length).fill(0), targets: new Map() };
-          docs.set(d, entry);
-        }
-        if (score > entry.best[k]) entry.best[k] = score;
-        entry.targets.set(target, (entry.targets.get(target) || 0) + score);
-      });
-    });
-    var results = [];
-    docs.forEach(function (entry, d) {
-      if (entry.best.some(function (s) { return s === 0; })) return;
-      if (keep && !keep(index.docs[d])) return;
-      var landing = -1;
+  // Documents that have every term (anywhere in them), scored by the sum over the terms of
+  // their best target; each lands on the target that scored most. One pass over the
+  // postings of each term, on typed arrays; the scratch space is cleared as it is read.
+  function rank(queryTerms, shards, keep) {
+    var sc = scratch;
+    var docs = 0; // documents in sc.docList with all terms so far
+    for (var k = 0; k < queryTerms.length; k++) {
+      var count = termScores(shards[k], queryTerms[k]);
+      var touchedDocs = [];
+      for (var i = 0; i < count; i++) {
+        var t = sc.touched[i];
+        var s = sc.termScore[t];
+        sc.termScore[t] = 0;
+        var d = targetDoc[t];
+        if (sc.docHits[d] !== k) continue; // missed an earlier term
+        sc.targetScore[t] += s;
+        if (sc.docBest[d] === 0) touchedDocs.push(d);
+        if (s > sc.docBest[d]) sc.docBest[d] = s;
+      }
+      for (var j = 0; j < touchedDocs.length; j++) {
+        var doc = touchedDocs[j];
+        sc.docHits[doc] = k + 1;
+        sc.docScore[doc] += sc.docBest[doc];
+        sc.docBest[doc] = 0;
+        if (k === 0) sc.docList[docs++] = doc;
+      }
+    }
+    var results = new Best(MAX_RESULTS);
+    for (var m = 0; m < docs; m++) {
+      var e = sc.docList[m];
+      var complete = sc.docHits[e] === queryTerms.length;
+      var score = sc.docScore[e];
+      var landing = firstTarget[e];
       var top = -1;
-      entry.targets.forEach(function (s, t) {
-        if (s > top || (s === top && t < landing)) { top = s; landing = t; }
-      });
-      var score = entry.best.reduce(function (a, b) { return a + b; }, 0);
-      results.push({ doc: d, target: landing, heading: targets[landing][1], score: score });
-    });
-    results.sort(function (a, b) {
-      return b.score - a.score || index.docs[a.doc][0].length - index.docs[b.doc][0].length || a.doc - b.doc;
-    });
+      for (var x = firstTarget[e]; x < firstTarget[e + 1]; x++) {
+        if (complete && sc.targetScore[x] > top) { top = sc.targetScore[x]; landing = x; }
+        sc.targetScore[x] = 0;
+      }
+      sc.docHits[e] = 0;
+      sc.docScore[e] = 0;
+      if (!complete || (keep && !keep(index.docs[e]))) continue;
+      results.add({ doc: e, target: landing, heading: targetHeading[landing], score: score });
+    }
     return results;
   }
 
@@ -403,12 +462,17 @@
 
   var STATE_LABELS = { "ok": "", "due-soon": "review due soon", "stale": "stale", "never-reviewed": "never reviewed", "exempt": "" };
 
+  // Snippets are loaded once typing pauses: a list that is gone by the next keystroke does
+  // not fetch any.
+  var SNIPPET_DELAY = 80;
+  var snippetTimer = null;
+
   function render(parsed, found, started) {
-    results = found;
-    active = found.length ? 0 : -1;
+    results = found.top;
+    active = results.length ? 0 : -1;
     list.textContent = "";
-    var shown = found.slice(0, MAX_RESULTS);
-    shown.forEach(function (r, k) {
+    var wanted = [];
+    results.forEach(function (r, k) {
       var d = index.docs[r.doc];
       var li = el("li", "search-result");
       li.id = "search-result-" + k;
@@ -433,34 +497,29 @@
       li.appendChild(a);
       li.addEventListener("mousemove", function () { setActive(k); });
       list.appendChild(li);
-      var target = targetIndex(r);
-      var chunk = Math.floor(target / index.chunk);
-      load("s-" + chunk, function (args) {
-        if (!args || !snippet.isConnected) return;
-        var text = args[0][target - chunk * index.chunk] || "";
-        appendMarked(snippet, excerpt(text, parsed.terms), parsed.terms);
-      });
+      wanted.push([r.target, snippet]);
     });
+    clearTimeout(snippetTimer);
+    snippetTimer = setTimeout(function () {
+      wanted.forEach(function (w) {
+        var target = w[0];
+        var snippet = w[1];
+        var chunk = Math.floor(target / index.chunk);
+        load("s-" + chunk, function (args) {
+          if (!args || !snippet.isConnected) return;
+          var text = args[0][target - chunk * index.chunk] || "";
+          appendMarked(snippet, excerpt(text, parsed.terms), parsed.terms);
+        });
+      });
+    }, SNIPPET_DELAY);
     setActive(active);
-    var n = found.length;
+    var n = found.total;
     if (!parsed.terms.length && n === 0) setStatus("Type to search the handbook.");
     else setStatus(n === 0 ? "No results." : n === 1 ? "1 result" : n > MAX_RESULTS ? n + " results, the first " + MAX_RESULTS + " shown" : n + " results");
     var ms = performance.now() - started;
     panel.setAttribute("data-search-ms", ms.toFixed(1));
     window.OPSBOOK_SEARCH.lastMs = ms;
     window.OPSBOOK_SEARCH.done += 1;
-  }
-
-  function targetIndex(r) {
-    if (r.target !== undefined) return r.target;
-    // Filter-only results land on the document's top: find its first target.
-    var lo = 0;
-    var hi = targets.length;
-    while (lo < hi) {
-      var mid = (lo + hi) >> 1;
-      if (targets[mid][0] < r.doc) lo = mid + 1; else hi = mid;
-    }
-    return lo;
   }
 
   function setActive(k) {
@@ -496,7 +555,7 @@
     if (a) window.location.href = a.href;
   }
 
-  window.OPSBOOK_SEARCH = { fold: fold, terms: terms, search: search, lastMs: null, done: 0 };
+  window.OPSBOOK_SEARCH = { fold: fold, terms: terms, search: search, lastMs: null, done: 0, ready: false };
 
   var params = new URLSearchParams(window.location.search);
   var highlight = params.get("highlight");

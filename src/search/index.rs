@@ -4,10 +4,11 @@
 //! Built from each document's `Rendered::text` and headings (the one Markdown pass already
 //! made them); nothing here parses Markdown or HTML.
 
-use super::tokenize::{fold, terms};
+use super::tokenize::{fold_into, for_each_term};
 use crate::handbook::{Document, Handbook};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
 
 /// Where a term occurs; a higher field ranks higher.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -86,31 +87,6 @@ impl DocumentTerms {
         &self.folded[start as usize..end as usize]
     }
 }
-
-/// FNV-1a for the dictionaries of short words (std's SipHash is slower on them; the
-/// order of these maps never reaches the output).
-#[derive(Default)]
-struct Fnv(u64);
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &b in bytes {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
-type FnvBuild = std::hash::BuildHasherDefault<Fnv>;
 
 /// How much of each target's text a result can show (the client shows a part of it, from a
 /// little before the first matched word).
@@ -249,10 +225,10 @@ pub fn build(sources: &[Source<'_>]) -> SearchIndex {
     // has far fewer distinct words than postings), then the runs in order, so every posting
     // list stays sorted by target.
     let run = (per_doc.len() / (rayon::current_num_threads() * 4)).max(64);
-    let runs: Vec<HashMap<&str, Vec<Posting>, FnvBuild>> = per_doc
+    let runs: Vec<FxHashMap<&str, Vec<Posting>>> = per_doc
         .par_chunks(run)
         .map(|docs| {
-            let mut dictionary: HashMap<&str, Vec<Posting>, FnvBuild> = HashMap::default();
+            let mut dictionary: FxHashMap<&str, Vec<Posting>> = FxHashMap::default();
             for doc in docs {
                 let mut k = 0;
                 while k < doc.postings.len() {
@@ -272,7 +248,7 @@ pub fn build(sources: &[Source<'_>]) -> SearchIndex {
             dictionary
         })
         .collect();
-    let mut dictionary: HashMap<&str, Vec<Posting>, FnvBuild> = HashMap::default();
+    let mut dictionary: FxHashMap<&str, Vec<Posting>> = FxHashMap::default();
     for part in runs {
         for (term, postings) in part {
             dictionary.entry(term).or_default().extend(postings);
@@ -316,15 +292,29 @@ pub(super) fn document_postings(s: &Source<'_>, base: u32) -> DocumentTerms {
         bounds.push((*offset).clamp(last, s.text.len()));
     }
     bounds.push(s.text.len());
-    // Every piece of the document folded into one string: (target, field, range).
-    let mut folded = String::with_capacity(s.text.len() + s.title.len() + 64);
-    let mut pieces: Vec<(u32, Field, usize, usize)> = Vec::new();
+    let mut meta = String::new();
+    for word in s
+        .owners
+        .iter()
+        .chain(s.tags)
+        .map(String::as_str)
+        .chain(s.extra.iter().copied())
+    {
+        meta.push_str(word);
+        meta.push(' ');
+    }
+    // Every piece of the document folded into one string: (target, field, range), in the
+    // order of their targets (the title and the owners, tags and so on belong to the first).
+    let mut folded = String::with_capacity(s.text.len() + s.title.len() + meta.len() + 64);
+    let mut pieces: Vec<(u32, Field, usize, usize)> = Vec::with_capacity(2 * bounds.len() + 2);
     let mut add = |folded: &mut String, target: u32, field: Field, text: &str| {
         let start = folded.len();
-        folded.push_str(&fold(text));
+        fold_into(text, folded);
         pieces.push((target, field, start, folded.len()));
         folded.push('\n');
     };
+    add(&mut folded, base, Field::Title, s.title);
+    add(&mut folded, base, Field::Meta, &meta);
     let mut snippets = Vec::with_capacity(s.headings.len() + 1);
     for k in 0..=s.headings.len() {
         let section = s.text.get(bounds[k]..bounds[k + 1]).unwrap_or("");
@@ -349,34 +339,21 @@ pub(super) fn document_postings(s: &Source<'_>, base: u32) -> DocumentTerms {
             );
         }
     }
-    add(&mut folded, base, Field::Title, s.title);
-    let mut meta = String::new();
-    for word in s
-        .owners
-        .iter()
-        .chain(s.tags)
-        .map(String::as_str)
-        .chain(s.extra.iter().copied())
-    {
-        meta.push_str(word);
-        meta.push(' ');
-    }
-    add(&mut folded, base, Field::Meta, &meta);
 
-    // Each distinct term gets a number (one hash lookup per word); postings are then sorted
-    // by the terms' order and target as numbers, not by comparing strings.
-    let mut ids: HashMap<&str, u32, FnvBuild> = HashMap::default();
+    // Each distinct term gets a number (one hash lookup per word), and each word becomes
+    // (term, target, field), in target order.
+    let mut ids: FxHashMap<&str, u32> = FxHashMap::default();
     let mut ranges: Vec<(u32, u32)> = Vec::new();
-    let mut flat: Vec<(u32, u32, Field)> = Vec::new();
+    let mut flat: Vec<(u32, u32, Field)> = Vec::with_capacity(folded.len() / 6);
     for &(target, field, start, end) in &pieces {
-        for t in terms(&folded[start..end]) {
+        for_each_term(&folded[start..end], |t| {
             let id = *ids.entry(t).or_insert_with(|| {
                 let at = t.as_ptr() as usize - folded.as_ptr() as usize;
                 ranges.push((at as u32, (at + t.len()) as u32));
                 (ranges.len() - 1) as u32
             });
             flat.push((id, target, field));
-        }
+        });
     }
     let term = |id: u32| {
         let (s, e) = ranges[id as usize];
@@ -384,22 +361,35 @@ pub(super) fn document_postings(s: &Source<'_>, base: u32) -> DocumentTerms {
     };
     let mut order: Vec<u32> = (0..ranges.len() as u32).collect();
     order.sort_unstable_by(|&a, &b| term(a).cmp(term(b)));
-    let mut rank = vec![0u32; ranges.len()];
-    for (r, &id) in order.iter().enumerate() {
-        rank[id as usize] = r as u32;
+    // Where each term's words go once sorted by term: a counting sort, stable, so each
+    // term's words stay in target order.
+    let mut slot = vec![0u32; ranges.len()];
+    let mut counts = vec![0u32; ranges.len()];
+    for &(id, _, _) in &flat {
+        counts[id as usize] += 1;
+    }
+    let mut next = 0;
+    for &id in &order {
+        slot[id as usize] = next;
+        next += counts[id as usize];
+    }
+    let mut sorted = vec![(0u32, 0u32, Field::Body); flat.len()];
+    for &(id, target, field) in &flat {
+        let at = &mut slot[id as usize];
+        sorted[*at as usize] = (id, target, field);
+        *at += 1;
     }
     // One posting per term and target, with the best field.
-    flat.sort_unstable_by_key(|&(id, target, field)| {
-        (rank[id as usize], target, std::cmp::Reverse(field))
-    });
-    flat.dedup_by(|later, kept| later.0 == kept.0 && later.1 == kept.1);
-    let postings = flat
-        .into_iter()
-        .map(|(id, target, field)| {
-            let (s, e) = ranges[id as usize];
-            (s, e, Posting { target, field })
-        })
-        .collect();
+    let mut postings: Vec<(u32, u32, Posting)> = Vec::with_capacity(ranges.len() * 2);
+    for (id, target, field) in sorted {
+        let (s, e) = ranges[id as usize];
+        match postings.last_mut() {
+            Some((ls, _, last)) if *ls == s && last.target == target => {
+                last.field = last.field.max(field);
+            }
+            _ => postings.push((s, e, Posting { target, field })),
+        }
+    }
     DocumentTerms {
         folded,
         postings,

@@ -17,6 +17,12 @@ use unicode_normalization::UnicodeNormalization;
 /// lowercasing of Σ does not matter.
 pub fn fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    fold_into(text, &mut out);
+    out
+}
+
+/// [`fold`], appending to `out`.
+pub fn fold_into(text: &str, out: &mut String) {
     let mut rest = text;
     while !rest.is_empty() {
         let ascii = rest
@@ -34,11 +40,10 @@ pub fn fold(text: &str) -> String {
             .find(|(_, c)| c.is_ascii())
             .map_or(rest.len(), |(i, _)| i);
         if other > 0 {
-            fold_unicode(&rest[..other], &mut out);
+            fold_unicode(&rest[..other], out);
         }
         rest = &rest[other..];
     }
-    out
 }
 
 fn fold_unicode(text: &str, out: &mut String) {
@@ -70,38 +75,70 @@ fn is_word_char(c: char) -> bool {
 /// The terms of already folded text, in order, as slices of it.
 pub fn terms(folded: &str) -> Vec<&str> {
     let mut out = Vec::new();
-    let mut chars = folded.char_indices().peekable();
-    while let Some((start, c)) = chars.next() {
+    for_each_term(folded, |t| out.push(t));
+    out
+}
+
+/// Calls `f` with each term of already folded text, in order (see [`terms`]).
+pub fn for_each_term<'a>(folded: &'a str, mut f: impl FnMut(&'a str)) {
+    let bytes = folded.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        // Most text is ASCII: words of ASCII letters and digits need no character tables.
+        let b = bytes[at];
+        if b.is_ascii() {
+            if b.is_ascii_alphanumeric() {
+                let start = at;
+                while at < bytes.len() && bytes[at].is_ascii_alphanumeric() {
+                    at += 1;
+                }
+                if at < bytes.len() && !bytes[at].is_ascii() {
+                    // A word that goes on past ASCII (`naïve` before folding, `x²`).
+                    at = start;
+                } else {
+                    f(&folded[start..at]);
+                    continue;
+                }
+            } else {
+                at += 1;
+                continue;
+            }
+        }
+        let Some(c) = folded[at..].chars().next() else {
+            break;
+        };
+        let start = at;
         if is_word_char(c) {
-            let mut end = start + c.len_utf8();
-            while let Some(&(i, d)) = chars.peek() {
+            at += c.len_utf8();
+            while let Some(d) = folded[at..].chars().next() {
                 if !is_word_char(d) {
                     break;
                 }
-                end = i + d.len_utf8();
-                chars.next();
+                at += d.len_utf8();
             }
-            out.push(&folded[start..end]);
+            f(&folded[start..at]);
         } else if is_cjk(c) {
-            let mut run = vec![(start, c)];
-            while let Some(&(i, d)) = chars.peek() {
+            // Overlapping pairs of a run; a run of one is one term.
+            let mut prev = start;
+            at += c.len_utf8();
+            let mut pairs = 0;
+            while let Some(d) = folded[at..].chars().next() {
                 if !is_cjk(d) {
                     break;
                 }
-                run.push((i, d));
-                chars.next();
+                let end = at + d.len_utf8();
+                f(&folded[prev..end]);
+                pairs += 1;
+                prev = at;
+                at = end;
             }
-            if run.len() == 1 {
-                out.push(&folded[start..start + c.len_utf8()]);
+            if pairs == 0 {
+                f(&folded[start..at]);
             }
-            for pair in run.windows(2) {
-                let (i, _) = pair[0];
-                let (j, d) = pair[1];
-                out.push(&folded[i..j + d.len_utf8()]);
-            }
+        } else {
+            at += c.len_utf8();
         }
     }
-    out
 }
 
 /// Folds `text` and returns its terms as owned strings.

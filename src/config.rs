@@ -75,6 +75,20 @@ pub struct OutputConfig {
 pub struct HtmlConfig {
     /// `{path}` is replaced by the document's path relative to the handbook root.
     pub edit_url_template: Option<String>,
+    pub search: SearchConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct SearchConfig {
+    /// Build the search index and show the search box on every page (mdBook's key).
+    pub enable: bool,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        SearchConfig { enable: true }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]

@@ -96,7 +96,8 @@ pub struct Kept {
     shared: Shared,
     today: Date,
     out: PathBuf,
-    search: crate::search::live::Live,
+    /// The search index, when the site has one.
+    search: Option<crate::search::live::Live>,
     /// The key of every page, in reading order (the print view's key is made of them).
     page_keys: Vec<cache::Key>,
     /// Whether `print.html` misses text changed since it was written ([`refresh_print`]).
@@ -161,13 +162,16 @@ fn build_with(
     let nav = Nav::new(&handbook.documents, &handbook.types);
     let pages_file = cache::Pages::file_for(&out);
     let writer = output::Writer::new(&out, cache::Pages::load(&options.cache, &pages_file))?;
-    let index = crate::search::build_for(handbook, &facts.states);
+    let searchable = handbook.config.output.html.search.enable;
+    let index = searchable.then(|| crate::search::build_for(handbook, &facts.states));
     log::debug!("search: index built in {:.2?}", started.elapsed());
-    let (live_search, search) = if keep {
-        let (live, files) = crate::search::live::Live::new(index);
-        (Some(live), files)
-    } else {
-        (None, crate::search::format::write(&index))
+    let (live_search, search) = match index {
+        Some(index) if keep => {
+            let (live, files) = crate::search::live::Live::new(index);
+            (Some(live), files)
+        }
+        Some(index) => (None, crate::search::format::write(&index)),
+        None => (None, Vec::new()),
     };
     log::info!("built the search index in {:.2?}", started.elapsed());
     let shared = Shared::new(handbook, &facts, &nav, &theme);
@@ -195,7 +199,9 @@ fn build_with(
                 dirs.insert(dir);
             }
         }
-        dirs.insert(&search_dir);
+        if searchable {
+            dirs.insert(&search_dir);
+        }
         dirs.insert(crate::handbook::OWNERS_DIR);
         dirs.insert(crate::handbook::TAGS_DIR);
         for dir in &dirs {
@@ -303,14 +309,14 @@ fn build_with(
         written,
     };
     drop(site);
-    let kept = live_search.map(|search| Kept {
+    let kept = keep.then(|| Kept {
         theme,
         facts,
         nav,
         shared,
         today: options.today,
         out,
-        search,
+        search: live_search,
         page_keys,
         print_stale: false,
         pages,
@@ -347,8 +353,12 @@ pub fn update_text(
         })
         .collect();
     let started = std::time::Instant::now();
-    let Some(search) = kept.search.update(&changes) else {
-        return Ok(None);
+    let search = match &mut kept.search {
+        Some(live) => match live.update(&changes) {
+            Some(update) => update,
+            None => return Ok(None),
+        },
+        None => crate::search::live::Update::default(),
     };
     drop(changes);
     log::debug!("update: search index in {:.2?}", started.elapsed());
@@ -490,6 +500,8 @@ struct SiteCtx<'a> {
     site_url: Option<String>,
     /// Appended to asset URLs so browsers fetch a changed file.
     version: &'a str,
+    /// The site has a search index and box.
+    search: bool,
 }
 
 #[derive(Serialize)]
@@ -715,6 +727,7 @@ impl<'a> Site<'a> {
                 due_soon_days: config.checks.due_soon_days,
                 site_url: config.site_url(),
                 version: &shared.version,
+                search: config.output.html.search.enable,
             },
             today,
             nav_js: &shared.nav_js,

@@ -542,3 +542,28 @@ fn every_word_must_match_exact_words_rank_first_and_all_results_are_counted() {
     let expected: Vec<String> = (0..20).map(|k| format!("Page {k:02}")).collect();
     assert_eq!(titles, expected);
 }
+
+/// `[output.html.search] enable = false` (mdBook's key): no index, no box, no warning.
+#[test]
+fn search_can_be_turned_off_in_book_toml() {
+    let book = TestBook::fixture("search/basic");
+    let toml = std::fs::read_to_string(book.root().join("book.toml")).unwrap();
+    book.file(
+        "book.toml",
+        &format!("{toml}\n[output.html.search]\nenable = false\n"),
+    );
+    let (code, stderr) = book.cli_build();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("unknown-key"), "{stderr}");
+    assert!(!book.out().join("_opsbook/search").exists());
+    let page = book.read("runbooks/db-failover.html");
+    assert!(!page.contains("search-input"), "{page}");
+    // Turned on again, both come back.
+    book.file("book.toml", &toml);
+    let (code, stderr) = book.cli_build();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(book.out().join("_opsbook/search/index.js").is_file());
+    assert!(book
+        .read("runbooks/db-failover.html")
+        .contains("search-input"));
+}

@@ -59,6 +59,47 @@ type Entry = (String, Vec<Posting>);
 /// The files of the index: (name under the search folder, contents), `index.js` first and
 /// carrying the version of the others (see [`version_line`]).
 pub fn write(index: &SearchIndex) -> Vec<(String, Vec<u8>)> {
+    let files = std::sync::Mutex::new(Vec::new());
+    let written = write_each(index, |name, bytes| {
+        files
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((name.to_string(), bytes.to_vec()));
+        Ok(())
+    });
+    let mut files = files.into_inner().unwrap_or_else(|e| e.into_inner());
+    // Writing to memory cannot fail; the order is the written one, `index.js` first.
+    if let Ok(written) = written {
+        let order: std::collections::HashMap<&str, usize> = written
+            .files
+            .iter()
+            .enumerate()
+            .map(|(k, (n, _))| (n.as_str(), k))
+            .collect();
+        files.sort_by_key(|(n, _)| {
+            (
+                n != "index.js",
+                order.get(n.as_str()).copied().unwrap_or(usize::MAX),
+            )
+        });
+    }
+    files
+}
+
+/// What writing the index gave: every file but `index.js` with the hash of its contents (in
+/// a fixed order), and `index.js` without its version line.
+pub struct Written {
+    pub files: Vec<(String, Key)>,
+    pub manifest: Vec<u8>,
+}
+
+/// Makes the files of the index one by one and hands each to `emit` (from several threads),
+/// `index.js` last: its version covers the others. Nothing is kept: the index's files are
+/// never all in memory at once.
+pub fn write_each(
+    index: &SearchIndex,
+    emit: impl Fn(&str, &[u8]) -> Result<()> + Sync,
+) -> Result<Written> {
     let total: usize = index.terms.iter().map(|(_, p)| p.len()).sum();
     let key_len = key_len(total);
     let mut shards: BTreeMap<&str, Vec<&Entry>> = BTreeMap::new();
@@ -68,28 +109,28 @@ pub fn write(index: &SearchIndex) -> Vec<(String, Vec<u8>)> {
             .or_default()
             .push(entry);
     }
-    let mut files = Vec::with_capacity(shards.len() + index.snippets.len() / CHUNK + 2);
     let manifest = manifest(index, key_len, shards.keys().copied());
     let shards: Vec<(&str, Vec<&Entry>)> = shards.into_iter().collect();
-    files.par_extend(
-        shards
-            .par_iter()
-            .map(|(key, entries)| shard_file(key, entries.iter().copied())),
-    );
+    let hashed = |(name, bytes): (String, Vec<u8>)| -> Result<(String, Key)> {
+        emit(&name, &bytes)?;
+        let key = Hasher::new().piece(&bytes).finish();
+        Ok((name, key))
+    };
+    let mut files: Vec<(String, Key)> = shards
+        .par_iter()
+        .map(|(key, entries)| hashed(shard_file(key, entries.iter().copied())))
+        .collect::<Result<_>>()?;
     files.par_extend(
         index
             .snippets
             .par_chunks(CHUNK)
             .enumerate()
-            .map(|(n, chunk)| snippet_file(n, chunk)),
+            .map(|(n, chunk)| hashed(snippet_file(n, chunk)))
+            .collect::<Result<Vec<_>>>()?,
     );
-    let version = version_line(
-        files
-            .iter()
-            .map(|(name, bytes)| (name.as_str(), Hasher::new().piece(bytes).finish())),
-    );
-    files.insert(0, ("index.js".to_string(), [version, manifest].concat()));
-    files
+    let version = version_line(files.iter().map(|(n, k)| (n.as_str(), *k)));
+    emit("index.js", &[version, manifest.clone()].concat())?;
+    Ok(Written { files, manifest })
 }
 
 /// `index.js` without its version line: the layout, the vocabularies and the documents.

@@ -210,59 +210,63 @@ pub fn build(sources: &[Source<'_>]) -> SearchIndex {
         });
     }
 
-    // Each document on its own (in parallel): its terms, one posting per term and target.
+    // Documents a wave at a time, each wave's runs of documents in parallel: a run's terms,
+    // one posting per term and target, in a small dictionary of its own; the runs are then
+    // merged in order into the handbook's, so every posting list stays sorted by target. A
+    // document's words and folded text live only while its wave does: memory holds the
+    // dictionary, not every document's words at once.
     let started = std::time::Instant::now();
-    let per_doc: Vec<DocumentTerms> = sources
-        .par_iter()
-        .zip(first_target.par_iter())
-        .map(|(s, &base)| document_postings(s, base))
-        .collect();
+    let run = 64;
+    let wave = run * rayon::current_num_threads().max(1) * 4;
+    let mut dictionary: FxHashMap<Box<str>, Vec<Posting>> = FxHashMap::default();
+    for (w, docs) in sources.chunks(wave).enumerate() {
+        let firsts = &first_target[w * wave..w * wave + docs.len()];
+        let runs: Vec<(Dictionary, Vec<String>)> = docs
+            .par_chunks(run)
+            .zip(firsts.par_chunks(run))
+            .map(|(docs, firsts)| {
+                let mut dictionary = Dictionary::default();
+                let mut snippets = Vec::new();
+                for (s, &base) in docs.iter().zip(firsts) {
+                    let doc = document_postings(s, base);
+                    let mut k = 0;
+                    while k < doc.postings.len() {
+                        let term = doc.term(k);
+                        // One lookup per term of the document, for all its targets.
+                        let n = doc.postings[k..]
+                            .iter()
+                            .take_while(|&&(s, e, _)| &doc.folded[s as usize..e as usize] == term)
+                            .count();
+                        dictionary.add(term, doc.postings[k..k + n].iter().map(|p| p.2));
+                        k += n;
+                    }
+                    snippets.extend(doc.snippets);
+                }
+                (dictionary, snippets)
+            })
+            .collect();
+        for (part, snippets) in runs {
+            for (term, postings) in part.0 {
+                match dictionary.get_mut(&term) {
+                    Some(list) => list.extend(postings),
+                    None => {
+                        dictionary.insert(term, postings);
+                    }
+                }
+            }
+            index.snippets.extend(snippets);
+        }
+    }
     log::debug!(
         "search: terms of each document in {:.2?}",
         started.elapsed()
     );
-    // Merged in parallel by runs of documents (each run's dictionary is small: a handbook
-    // has far fewer distinct words than postings), then the runs in order, so every posting
-    // list stays sorted by target.
-    let run = (per_doc.len() / (rayon::current_num_threads() * 4)).max(64);
-    let runs: Vec<FxHashMap<&str, Vec<Posting>>> = per_doc
-        .par_chunks(run)
-        .map(|docs| {
-            let mut dictionary: FxHashMap<&str, Vec<Posting>> = FxHashMap::default();
-            for doc in docs {
-                let mut k = 0;
-                while k < doc.postings.len() {
-                    let term = doc.term(k);
-                    // One lookup per term of the document, for all its targets.
-                    let n = doc.postings[k..]
-                        .iter()
-                        .take_while(|&&(s, e, _)| &doc.folded[s as usize..e as usize] == term)
-                        .count();
-                    dictionary
-                        .entry(term)
-                        .or_default()
-                        .extend(doc.postings[k..k + n].iter().map(|p| p.2));
-                    k += n;
-                }
-            }
-            dictionary
-        })
-        .collect();
-    let mut dictionary: FxHashMap<&str, Vec<Posting>> = FxHashMap::default();
-    for part in runs {
-        for (term, postings) in part {
-            dictionary.entry(term).or_default().extend(postings);
-        }
-    }
     let mut terms: Vec<(String, Vec<Posting>)> = dictionary
         .into_iter()
-        .map(|(t, p)| (t.to_string(), p))
+        .map(|(t, p)| (t.into_string(), p))
         .collect();
     terms.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
     index.terms = terms;
-    for doc in per_doc {
-        index.snippets.extend(doc.snippets);
-    }
     log::debug!("search: merged the dictionary in {:.2?}", started.elapsed());
     index
 }
@@ -279,6 +283,21 @@ impl DocumentTerms {
             }
         }
         out
+    }
+}
+
+/// Terms and their postings, in the order they were added.
+#[derive(Default)]
+struct Dictionary(FxHashMap<Box<str>, Vec<Posting>>);
+
+impl Dictionary {
+    fn add(&mut self, term: &str, postings: impl Iterator<Item = Posting>) {
+        match self.0.get_mut(term) {
+            Some(list) => list.extend(postings),
+            None => {
+                self.0.insert(term.into(), postings.collect());
+            }
+        }
     }
 }
 

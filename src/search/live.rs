@@ -51,6 +51,25 @@ impl Live {
     /// Keeps `index` and returns its files, as [`format::write`] makes them.
     pub fn new(index: SearchIndex) -> (Live, Vec<(String, Vec<u8>)>) {
         let files = format::write(&index);
+        let written = format::Written {
+            files: files
+                .iter()
+                .skip(1)
+                .map(|(name, bytes)| (name.clone(), Hasher::new().piece(bytes).finish()))
+                .collect(),
+            manifest: files
+                .first()
+                .and_then(|(_, bytes)| {
+                    let at = bytes.iter().position(|&b| b == b'\n')?;
+                    Some(bytes[at + 1..].to_vec())
+                })
+                .unwrap_or_default(),
+        };
+        (Live::from_written(index, written), files)
+    }
+
+    /// Keeps `index`, whose files [`format::write_each`] wrote.
+    pub fn from_written(index: SearchIndex, written: format::Written) -> Live {
         let mut first_target = Vec::with_capacity(index.docs.len());
         let mut next = 0u32;
         for d in &index.docs {
@@ -64,28 +83,15 @@ impl Live {
             .iter()
             .map(|(t, _)| shard_key(t, key_len).to_string())
             .collect();
-        let manifest = files
-            .first()
-            .and_then(|(_, bytes)| {
-                let at = bytes.iter().position(|&b| b == b'\n')?;
-                Some(bytes[at + 1..].to_vec())
-            })
-            .unwrap_or_default();
-        let hashes = files
-            .iter()
-            .skip(1)
-            .map(|(name, bytes)| (name.clone(), Hasher::new().piece(bytes).finish()))
-            .collect();
-        let live = Live {
+        Live {
             index,
             first_target,
             postings,
             key_len,
             shards,
-            manifest,
-            files: hashes,
-        };
-        (live, files)
+            manifest: written.manifest,
+            files: written.files.into_iter().collect(),
+        }
     }
 
     /// Takes new text of documents whose entries (title, URL, type, owners, tags, state,

@@ -165,14 +165,6 @@ fn build_with(
     let searchable = handbook.config.output.html.search.enable;
     let index = searchable.then(|| crate::search::build_for(handbook, &facts.states));
     log::debug!("search: index built in {:.2?}", started.elapsed());
-    let (live_search, search) = match index {
-        Some(index) if keep => {
-            let (live, files) = crate::search::live::Live::new(index);
-            (Some(live), files)
-        }
-        Some(index) => (None, crate::search::format::write(&index)),
-        None => (None, Vec::new()),
-    };
     log::info!("built the search index in {:.2?}", started.elapsed());
     let shared = Shared::new(handbook, &facts, &nav, &theme);
     let site = Site::new(handbook, &facts, &nav, &theme, &shared, options.today);
@@ -208,6 +200,20 @@ fn build_with(
             crate::files::create_dir_all(&writer.dir().join(dir))?;
         }
     }
+
+    // The index files first: written, their memory is free for the pages.
+    let live_search = match index {
+        Some(index) => {
+            let written = crate::search::format::write_each(&index, |name, bytes| {
+                writer
+                    .emit_bytes(&format!("{search_dir}/{name}"), bytes)
+                    .map(drop)
+            })?;
+            keep.then(|| crate::search::live::Live::from_written(index, written))
+        }
+        None => None,
+    };
+    log::info!("wrote the search index in {:.2?}", started.elapsed());
 
     let progress = if options.progress {
         indicatif::ProgressBar::new(order.len() as u64).with_style(
@@ -263,14 +269,6 @@ fn build_with(
         })?;
     site.write_print(&writer, &page_keys)?;
     log::info!("rendered the generated pages in {:.2?}", started.elapsed());
-
-    search.par_iter().try_for_each(|(name, bytes)| {
-        writer
-            .emit_bytes(&format!("{search_dir}/{name}"), bytes)
-            .map(drop)
-    })?;
-    drop(search);
-    log::info!("wrote the search index in {:.2?}", started.elapsed());
 
     let not_found = site.not_found_view();
     writer.emit("404.html", site.fingerprint(&not_found), || {

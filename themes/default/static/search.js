@@ -108,12 +108,25 @@
         };
       }
       if (index) {
+        warmUp();
         window.OPSBOOK_SEARCH.ready = true;
         cb(index);
       } else {
         setStatus("The search index could not be loaded.");
       }
     });
+  }
+
+  // Runs the scoring once on made-up postings while the reader has not typed yet, so the
+  // first real query runs compiled code (the browser compiles a loop only once it is hot).
+  function warmUp() {
+    var n = Math.min(targetDoc.length - 1, 30000);
+    if (n < 1) return;
+    var postings = new Array(n);
+    for (var i = 0; i < n; i++) postings[i] = 4 + (i % 4);
+    var shard = [["warm", "warmer"], [postings, postings]];
+    rank(["warm"], [shard], null);
+    rank(["warm", "warmer"], [shard, shard], null);
   }
 
   function shardKey(term) {

@@ -1,28 +1,34 @@
 #!/usr/bin/env python3
-"""Benchmark `opsbook build` on synthetic handbooks.
+"""Benchmark `opsbook build` on synthetic handbooks, side by side with its peers.
 
 Builds the handbook generator (bench/gen_handbook.rs) and a release opsbook, generates one
-handbook per size (cached), then times clean builds: one warm-up run and --runs measured runs per
-size. Reports the median, min and max wall time, the child's peak RSS, and the size of the output.
-With --baseline, adds current/baseline ratios; with --save, writes the results as JSON.
+handbook per size (cached), converts it for Hugo, Zola and mdBook where they are installed
+(cached, bench/peers.py), then times every tool: warm-up runs, then --runs measured runs,
+alternating between the tools (run 1 of each, then run 2 of each, ...). Reports the median, min
+and max wall time, the child's peak RSS, the size of the output and of its search index, and
+each tool's ratios to opsbook. With --baseline, adds current/baseline ratios; with --save,
+writes the results as JSON.
 
 Standard library only; Python 3.9+; Linux or macOS (it needs os.wait4 for the peak RSS).
 
     python3 bench/bench.py
     python3 bench/bench.py --pages 1000,10000 --runs 5 --save before.json
     python3 bench/bench.py --baseline before.json
+    python3 bench/bench.py --tools opsbook,hugo,mdbook --mdbook path/to/mdbook
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import gzip
 import hashlib
 import json
 import os
 import platform
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -32,27 +38,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, NoReturn, Optional, Tuple
 
+import peers
+
 REPO = Path(__file__).resolve().parent.parent
 GENERATOR_SRC = REPO / "bench" / "gen_handbook.rs"
 SCHEMA = 1
-
-# A floor for any tool: read every file under content/ and write it out again, one file per
-# input. It shows how much of a build is plain I/O on this machine. Disabled by default; run it
-# with --tools opsbook,floor.
-FLOOR_SCRIPT = r"""
-import os, sys
-src = os.path.join(sys.argv[1], "content")
-out = sys.argv[2]
-for d, _, files in os.walk(src):
-    rel = os.path.relpath(d, src)
-    os.makedirs(os.path.join(out, rel), exist_ok=True)
-    for f in files:
-        with open(os.path.join(d, f), "rb") as fh:
-            data = fh.read()
-        name = f[:-3] + ".html" if f.endswith(".md") else f
-        with open(os.path.join(out, rel, name), "wb") as fh:
-            fh.write(data)
-"""
 
 
 @dataclass
@@ -60,30 +50,88 @@ class Tool:
     """One thing to benchmark: a name and a command template.
 
     Placeholders in the template: {opsbook} (the opsbook binary; it is built only when a selected
-    tool uses it), {python} (this interpreter), {src} (the handbook directory), {out} (a fresh
-    output directory that does not exist yet), {today} and {pages}.
+    tool uses it), {floor} (bench/floor.rs, built likewise), {hugo}, {zola} and {mdbook} (found on
+    PATH or given with --hugo/--zola/--mdbook; a tool whose binary is missing is skipped),
+    {python} (this interpreter), {src} (the handbook directory), {site} (the handbook converted for
+    the tool named by `site`, see bench/peers.py), {out} (the output directory), {today} and
+    {pages}.
+
+    `mode` says what a run is: "clean" (the default) deletes {out} before every run, untimed;
+    "incremental" builds a copy of the handbook once (untimed), then before every run appends a
+    sentence to one page and rebuilds into the same {out} (see IncrementalJob); "report" writes no
+    site ({out} is not used). `search` names the kind of search index the output holds
+    (peers.search_index_files) and `ok_exit` lists exit codes accepted besides --ok-exit.
     """
 
     name: str
     command: List[str]
     description: str
     enabled: bool = True
+    mode: str = "clean"
+    site: Optional[str] = None
+    search: Optional[str] = None
+    ok_exit: Tuple[int, ...] = ()
 
+
+OPSBOOK_BUILD = ["{opsbook}", "build", "{src}", "-d", "{out}", "--today", "{today}"]
 
 # To compare another tool, add an entry here (and run it with --tools NAME,...).
 TOOLS: List[Tool] = [
     Tool(
         name="opsbook",
-        command=["{opsbook}", "build", "{src}", "-d", "{out}", "--today", "{today}"],
-        description="opsbook build, release profile",
+        # Without --no-cache, every run after the warm-up would reuse the highlighted code blocks
+        # of the build cache (HANDBOOK/.opsbook-cache): not a clean build.
+        command=OPSBOOK_BUILD + ["--no-cache"],
+        description="opsbook build --no-cache (clean build), release profile",
+        search="opsbook",
+    ),
+    Tool(
+        name="opsbook-incremental",
+        command=OPSBOOK_BUILD,
+        description="opsbook build after one page changed, with the previous output and cache",
+        mode="incremental",
+        search="opsbook",
+    ),
+    Tool(
+        name="opsbook-check",
+        command=["{opsbook}", "check", "{src}", "--today", "{today}", "--format", "json",
+                 "-o", os.devnull],
+        description="opsbook check (exit code 1, stale documents found, counts as success)",
+        mode="report",
+        ok_exit=(1,),
     ),
     Tool(
         name="floor",
-        command=["{python}", "-c", FLOOR_SCRIPT, "{src}", "{out}"],
-        description="copy every input file to the output (I/O floor); disabled by default",
-        enabled=False,
+        command=["{floor}", "{src}", "{out}"],
+        description="bench/floor.rs: strip front matter, pulldown-cmark to HTML, nothing else",
+    ),
+    Tool(
+        name="hugo",
+        command=["{hugo}", "--source", "{site}", "--destination", "{out}", "--quiet"],
+        description="Hugo, the handbook converted by bench/peers.py (index.json search index)",
+        site="hugo",
+        search="hugo",
+    ),
+    Tool(
+        name="zola",
+        command=["{zola}", "--root", "{site}", "build", "--output-dir", "{out}", "--force"],
+        description="Zola, the handbook converted by bench/peers.py (build_search_index)",
+        site="zola",
+        search="zola",
+    ),
+    Tool(
+        name="mdbook",
+        command=["{mdbook}", "build", "{site}", "-d", "{out}"],
+        description="mdBook, the handbook converted by bench/peers.py (search on)",
+        site="mdbook",
+        search="mdbook",
     ),
 ]
+
+# Binaries a tool may need, and how to find them when they are not built here.
+PEERS = ("hugo", "zola", "mdbook")
+VERSION_ARGS = {"hugo": ["version"], "zola": ["--version"], "mdbook": ["--version"],
+                "opsbook": ["--version"]}
 
 
 @dataclass
@@ -95,8 +143,12 @@ class Result:
     wall_s: List[float] = field(default_factory=list)
     cpu_s: List[float] = field(default_factory=list)
     rss_kib: List[int] = field(default_factory=list)
-    output_bytes: int = 0
-    output_files: int = 0
+    output_bytes: Optional[int] = 0
+    output_files: Optional[int] = 0
+    search_bytes: Optional[int] = None
+    search_gzip_bytes: Optional[int] = None
+    search_files: Optional[int] = None
+    notes: Dict[str, object] = field(default_factory=dict)
 
     def summary(self) -> Dict[str, object]:
         return {
@@ -115,6 +167,10 @@ class Result:
             "median_rss_mib": round(statistics.median(self.rss_kib) / 1024, 1),
             "output_bytes": self.output_bytes,
             "output_files": self.output_files,
+            "search_bytes": self.search_bytes,
+            "search_gzip_bytes": self.search_gzip_bytes,
+            "search_files": self.search_files,
+            **({"notes": self.notes} if self.notes else {}),
         }
 
 
@@ -166,11 +222,12 @@ def generator_command(args: argparse.Namespace, data_dir: Path) -> List[str]:
     return [str(exe)]
 
 
-def build_opsbook() -> Path:
+def cargo_build(extra: List[str], target_name: str, kind: str, what: str) -> Path:
+    """Runs cargo build --release with `extra` and returns the built executable of target_name."""
     out = run_checked(
-        ["cargo", "build", "--release", "--bin", "opsbook", "--message-format=json-render-diagnostics"],
+        ["cargo", "build", "--release"] + extra + ["--message-format=json-render-diagnostics"],
         REPO,
-        "building opsbook",
+        what,
         capture=True,
     )
     for line in out.splitlines():
@@ -178,17 +235,54 @@ def build_opsbook() -> Path:
             msg = json.loads(line)
         except ValueError:
             continue
+        target = msg.get("target", {})
         if (
             msg.get("reason") == "compiler-artifact"
-            and msg.get("target", {}).get("name") == "opsbook"
+            and target.get("name") == target_name
+            and kind in target.get("kind", [])
             and msg.get("executable")
         ):
             return Path(msg["executable"])
-    target = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
-    exe = target / "release" / "opsbook"
+    target_dir = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
+    exe = target_dir / "release" / ("examples" if kind == "example" else "") / target_name
     if not exe.exists():
         die(f"cargo build succeeded but {exe} is missing")
     return exe
+
+
+def build_opsbook() -> Path:
+    return cargo_build(["--bin", "opsbook"], "opsbook", "bin", "building opsbook")
+
+
+def build_floor() -> Path:
+    return cargo_build(["--example", "floor"], "floor", "example", "building the floor (bench/floor.rs)")
+
+
+def tool_version(name: str, exe: str) -> Optional[str]:
+    """The first line of `exe --version` (`hugo version`), or None when it does not run."""
+    try:
+        p = subprocess.run([exe] + VERSION_ARGS.get(name, ["--version"]), stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                           universal_newlines=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if p.returncode != 0:
+        return None
+    return (p.stdout.strip().splitlines() or [""])[0]
+
+
+def binary_identity(exe: Path) -> str:
+    """The start of a binary's SHA-256 and its modification time: which build ran, when the
+    version number alone does not say (a binary rebuilt from a changed work tree)."""
+    st = exe.stat()
+    built = _dt.datetime.fromtimestamp(st.st_mtime, _dt.timezone.utc).replace(microsecond=0)
+    return f"sha256 {sha256_file(exe)[:12]}, built {built.isoformat()}"
+
+
+def zola_before_0_22(version: str) -> bool:
+    """Zola 0.22 replaced syntect by giallo and moved the highlighting keys."""
+    m = re.search(r"(\d+)\.(\d+)", version)
+    return bool(m) and (int(m.group(1)), int(m.group(2))) < (0, 22)
 
 
 # --------------------------------------------------------------------------------------------
@@ -270,14 +364,6 @@ def run_measured(cmd: List[str], ok_codes: List[int]) -> Tuple[float, float, int
     return wall, usage.ru_utime + usage.ru_stime, int(rss)
 
 
-def measure_once(cmd: List[str], out_dir: Path, ok_codes: List[int]) -> Tuple[float, float, int]:
-    """Runs cmd once into a fresh (deleted, untimed) out_dir."""
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    return run_measured(cmd, ok_codes)
-
-
 def measure_floor() -> int:
     """Peak RSS (KiB) reported for a program that does nothing: the resolution of the RSS column."""
     true = shutil.which("true")
@@ -285,27 +371,160 @@ def measure_floor() -> int:
     return int(statistics.median(run_measured(cmd, [0])[2] for _ in range(3)))
 
 
-def bench_tool(tool: Tool, pages: int, hb: Path, args: argparse.Namespace, values: Dict[str, str],
-               data_dir: Path) -> Result:
-    out_dir = data_dir / "out" / f"{tool.name}-{pages}"
-    v = dict(values, src=str(hb), out=str(out_dir), pages=str(pages))
-    cmd = expand(tool.command, v)
-    in_bytes, _ = tree_size(hb / "content")
-    res = Result(tool=tool.name, pages=pages, command=tool.command, input_bytes=in_bytes)
-    for i in range(args.warmup):
-        wall, _, _ = measure_once(cmd, out_dir, args.ok_exit)
-        log(f"bench: {tool.name} {pages} pages: warm-up {i + 1}: {wall:.3f} s")
-    for i in range(args.runs):
-        wall, cpu, rss = measure_once(cmd, out_dir, args.ok_exit)
-        res.wall_s.append(wall)
-        res.cpu_s.append(cpu)
-        res.rss_kib.append(rss)
-        log(f"bench: {tool.name} {pages} pages: run {i + 1}/{args.runs}: {wall:.3f} s, "
-            f"{cpu:.2f} s CPU, {rss / 1024:.1f} MiB")
-    res.output_bytes, res.output_files = tree_size(out_dir)
-    if not args.keep_output:
-        shutil.rmtree(out_dir, ignore_errors=True)
-    return res
+def search_size(kind: Optional[str], out_dir: Path) -> Tuple[Optional[int], Optional[int], Optional[int]]:
+    """(bytes, gzip -6 bytes, files) of the search index in out_dir; Nones for a tool without one."""
+    if kind is None:
+        return None, None, None
+    files = peers.search_index_files(kind, out_dir)
+    raw = packed = 0
+    for f in files:
+        data = f.read_bytes()
+        raw += len(data)
+        packed += len(gzip.compress(data, 6))
+    return raw, packed, len(files)
+
+
+class Job:
+    """One tool at one handbook size: its command, its output directory and its measurements.
+
+    main() calls setup() on every job of a size, then run() alternately (warm-up 1 of every
+    tool, ..., run 1 of every tool, run 2 of every tool, ...), then finish() and, always,
+    cleanup()."""
+
+    def __init__(self, tool: Tool, pages: int, hb: Path, site: Optional[Path],
+                 args: argparse.Namespace, values: Dict[str, str], data_dir: Path) -> None:
+        self.tool = tool
+        self.pages = pages
+        self.hb = hb
+        self.out_dir = data_dir / "out" / f"{tool.name}-{pages}"
+        self.keep = args.keep_output
+        self.ok_codes = sorted(set(args.ok_exit) | set(tool.ok_exit))
+        self.values = dict(values, src=str(self.source()), out=str(self.out_dir), pages=str(pages),
+                           site=str(site) if site else "{site}")
+        self.cmd = expand(tool.command, self.values)
+        in_bytes, _ = tree_size(hb / "content")
+        self.result = Result(tool=tool.name, pages=pages, command=tool.command, input_bytes=in_bytes)
+        self.label = f"{tool.name} {pages} pages"
+
+    def source(self) -> Path:
+        """The handbook the command reads ({src})."""
+        return self.hb
+
+    def setup(self) -> None:
+        if self.out_dir.exists():
+            shutil.rmtree(self.out_dir)
+        self.out_dir.parent.mkdir(parents=True, exist_ok=True)
+
+    def before_run(self, n: int) -> None:
+        """Untimed preparation of the n-th run (warm-ups included, from 1)."""
+        if self.tool.mode == "clean" and self.out_dir.exists():
+            shutil.rmtree(self.out_dir)
+
+    def run(self, n: int, what: str, measured: bool) -> None:
+        self.before_run(n)
+        wall, cpu, rss = run_measured(self.cmd, self.ok_codes)
+        if measured:
+            self.result.wall_s.append(wall)
+            self.result.cpu_s.append(cpu)
+            self.result.rss_kib.append(rss)
+            log(f"bench: {self.label}: {what}: {wall:.3f} s, {cpu:.2f} s CPU, {rss / 1024:.1f} MiB")
+        else:
+            log(f"bench: {self.label}: {what}: {wall:.3f} s")
+
+    def finish(self) -> Dict[str, object]:
+        r = self.result
+        if self.tool.mode == "report":
+            r.output_bytes = r.output_files = None
+        else:
+            r.output_bytes, r.output_files = tree_size(self.out_dir)
+            r.search_bytes, r.search_gzip_bytes, r.search_files = search_size(self.tool.search, self.out_dir)
+        return r.summary()
+
+    def cleanup(self) -> None:
+        if not self.keep:
+            shutil.rmtree(self.out_dir, ignore_errors=True)
+
+
+class IncrementalJob(Job):
+    """An incremental build: one page changed since the last build, whose output and build cache
+    are still there.
+
+    The handbook is first copied (hard links) to a work folder, so the shared handbook is never
+    edited. setup() builds the copy once, untimed, which also writes its build cache
+    (.opsbook-cache beside book.toml). Before every run, untimed, the job makes sure an output
+    and a cache exist, then rewrites the page in the middle of the sorted list of documents as
+    the original plus one appended sentence that names the run, so every run sees a change. The
+    timed command builds into the same output folder. cleanup() restores the page."""
+
+    SKIP = {".opsbook-cache", ".bench-complete"}
+
+    def __init__(self, tool: Tool, pages: int, hb: Path, site: Optional[Path],
+                 args: argparse.Namespace, values: Dict[str, str], data_dir: Path) -> None:
+        self.work = data_dir / "work" / f"{tool.name}-{pages}"
+        super().__init__(tool, pages, hb, site, args, values, data_dir)
+        docs = [rel for rel in peers.markdown_files(hb / "content")[0]
+                if rel.rsplit("/", 1)[-1] != "index.md"]
+        if not docs:
+            die(f"{hb}: no document to edit for {tool.name}")
+        self.page_rel = docs[len(docs) // 2]
+        self.original = (hb / "content" / self.page_rel).read_bytes()
+        self.result.notes["edited_page"] = self.page_rel
+
+    def source(self) -> Path:
+        return self.work
+
+    def setup(self) -> None:
+        super().setup()
+        if self.work.exists():
+            shutil.rmtree(self.work)
+        for d, dirs, files in os.walk(self.hb):
+            dirs[:] = sorted(x for x in dirs if x not in self.SKIP)
+            rel = os.path.relpath(d, self.hb)
+            target = self.work / rel
+            target.mkdir(parents=True, exist_ok=True)
+            for f in files:
+                if f in self.SKIP:
+                    continue
+                try:
+                    os.link(os.path.join(d, f), target / f)
+                except OSError:
+                    shutil.copy2(os.path.join(d, f), target / f)
+        self.initial_build()
+
+    def initial_build(self) -> None:
+        t0 = time.perf_counter()
+        run_measured(self.cmd, self.ok_codes)
+        log(f"bench: {self.label}: initial build (untimed): {time.perf_counter() - t0:.3f} s")
+
+    def write_page(self, data: bytes) -> None:
+        # A new file renamed over the old one: the hard link to the shared handbook is replaced,
+        # never written through.
+        path = self.work / "content" / self.page_rel
+        tmp = path.with_name(path.name + ".bench-tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+
+    def before_run(self, n: int) -> None:
+        cache = self.work / ".opsbook-cache"
+        if not (self.out_dir / "index.html").exists() or not cache.is_dir() or not any(cache.iterdir()):
+            self.initial_build()
+        sep = b"" if self.original.endswith(b"\n") else b"\n"
+        sentence = (f"\nBenchmark edit {n}: the on-call engineer re-read this page before build {n} "
+                    f"and found it current.\n").encode()
+        self.write_page(self.original + sep + sentence)
+
+    def cleanup(self) -> None:
+        if self.work.exists():
+            self.write_page(self.original)
+        super().cleanup()
+        if not self.keep:
+            shutil.rmtree(self.work, ignore_errors=True)
+
+
+def make_job(tool: Tool, pages: int, hb: Path, site: Optional[Path], args: argparse.Namespace,
+             values: Dict[str, str], data_dir: Path) -> Job:
+    cls = IncrementalJob if tool.mode == "incremental" else Job
+    return cls(tool, pages, hb, site, args, values, data_dir)
 
 
 # --------------------------------------------------------------------------------------------
@@ -351,8 +570,17 @@ def machine_info() -> Dict[str, object]:
     }
 
 
-def fmt_ratio(cur: float, base: Optional[float]) -> str:
-    if base is None or base <= 0:
+def load_average() -> Optional[float]:
+    """The 1-minute load average (None where the platform has none). The benchmark's own tools
+    count too, so a value up to the CPU count is normal during a run."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):
+        return None
+
+
+def fmt_ratio(cur: Optional[float], base: Optional[float]) -> str:
+    if cur is None or base is None or base <= 0:
         return "–"
     return f"{cur / base:.2f}x"
 
@@ -364,6 +592,33 @@ def fmt_rss(mib: float, floor_kib: int) -> str:
     return f"{mib:.1f}"
 
 
+def fmt_mb(n: Optional[int]) -> str:
+    return "–" if n is None else f"{n / 1e6:.1f}"
+
+
+def add_ratios(results: List[Dict[str, object]], reference: str = "opsbook") -> None:
+    """Adds `vs_opsbook` to each result: its median time, median peak RSS, output size and search
+    index size divided by those of opsbook at the same size (None where either is missing)."""
+    ref = {r["pages"]: r for r in results if r["tool"] == reference}
+    for r in results:
+        b = ref.get(r["pages"])
+
+        def ratio(key: str) -> Optional[float]:
+            cur = r.get(key)
+            base = b.get(key) if b else None
+            if cur is None or not base:
+                return None
+            return round(float(cur) / float(base), 3)
+
+        r["vs_" + reference] = {
+            "time": ratio("median_s"),
+            "rss": ratio("median_rss_mib"),
+            "output": ratio("output_bytes"),
+            "search": ratio("search_bytes"),
+            "search_gzip": ratio("search_gzip_bytes"),
+        }
+
+
 def table(results: List[Dict[str, object]], baseline: Optional[Dict[str, object]],
           floor_kib: int) -> str:
     base_by_key: Dict[Tuple[str, int], Dict[str, object]] = {}
@@ -371,11 +626,19 @@ def table(results: List[Dict[str, object]], baseline: Optional[Dict[str, object]
         for r in baseline.get("results", []):
             base_by_key[(r["tool"], r["pages"])] = r
     head = ["tool", "pages", "input MB", "median s", "min–max s", "CPU s", "peak RSS MiB",
-            "output MB", "files"]
+            "output MB", "files", "search MB", "search gz MB", "time ÷ opsbook", "RSS ÷ opsbook",
+            "output ÷ opsbook", "search ÷ opsbook"]
     if baseline:
         head += ["time vs base", "RSS vs base"]
     rows = []
     for r in results:
+        vs = r.get("vs_opsbook") or {}
+
+        def x(key: str) -> str:
+            v = vs.get(key)
+            return "–" if v is None else f"{v:.2f}x"
+
+        files = r.get("output_files")
         row = [
             str(r["tool"]),
             f"{r['pages']:,}",
@@ -384,17 +647,22 @@ def table(results: List[Dict[str, object]], baseline: Optional[Dict[str, object]
             f"{r['min_s']:.3f}–{r['max_s']:.3f}",
             f"{r['median_cpu_s']:.2f}",
             fmt_rss(float(r["median_rss_mib"]), floor_kib),
-            f"{r['output_bytes'] / 1e6:.1f}",
-            f"{r['output_files']:,}",
+            fmt_mb(r.get("output_bytes")),
+            "–" if files is None else f"{files:,}",
+            fmt_mb(r.get("search_bytes")),
+            fmt_mb(r.get("search_gzip_bytes")),
+            x("time"),
+            x("rss"),
+            x("output"),
+            x("search"),
         ]
         if baseline:
             b = base_by_key.get((r["tool"], r["pages"]))
             row.append(fmt_ratio(r["median_s"], b["median_s"] if b else None))
             row.append(fmt_ratio(r["median_rss_mib"], b["median_rss_mib"] if b else None))
         rows.append(row)
-    right = {1, 2, 3, 5, 6, 7, 8, 9, 10}
     lines = ["| " + " | ".join(head) + " |",
-             "|" + "|".join("---:" if i in right else "---" for i in range(len(head))) + "|"]
+             "|" + "|".join("---:" if i else "---" for i in range(len(head))) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
 
@@ -405,21 +673,27 @@ def table(results: List[Dict[str, object]], baseline: Optional[Dict[str, object]
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     names = ", ".join(f"{t.name}{'' if t.enabled else ' (off by default)'}" for t in TOOLS)
     p = argparse.ArgumentParser(
-        description="Benchmark opsbook build on synthetic handbooks.",
-        epilog=f"tools: {names}",
+        description="Benchmark opsbook build on synthetic handbooks, beside Hugo, Zola and mdBook.",
+        epilog=f"tools: {names}. Hugo, Zola and mdBook run only when their binary is found.",
     )
     p.add_argument("--pages", default="1000,10000",
                    help="comma-separated handbook sizes in pages (default: 1000,10000)")
     p.add_argument("--runs", type=int, default=5, help="measured runs per size (default: 5)")
     p.add_argument("--warmup", type=int, default=1, help="warm-up runs per size (default: 1)")
     p.add_argument("--opsbook", type=Path, help="use this opsbook binary instead of cargo build --release")
+    p.add_argument("--floor", type=Path,
+                   help="use this floor binary instead of cargo build --release --example floor")
+    for peer in PEERS:
+        p.add_argument(f"--{peer}", type=Path, metavar="PATH",
+                       help=f"the {peer} binary (default: {peer} on PATH; the tool is skipped without one)")
     p.add_argument("--use-cargo-example", action="store_true",
                    help="run the generator with cargo run --release --example gen-handbook instead of rustc")
     p.add_argument("--seed", type=int, default=1, help="generator seed (default: 1)")
     p.add_argument("--today", default="2026-11-21", help="passed to --today (default: 2026-11-21)")
     p.add_argument("--tools", help="comma-separated tools to run (default: the enabled ones)")
     p.add_argument("--data-dir", type=Path, default=REPO / "target" / "bench-data",
-                   help="where handbooks, the generator and outputs go (default: target/bench-data)")
+                   help="where handbooks, converted sites, the generator and outputs go "
+                        "(default: target/bench-data)")
     p.add_argument("--ok-exit", default="0",
                    help="comma-separated exit codes that count as success (default: 0)")
     p.add_argument("--keep-output", action="store_true", help="keep the last output of each run")
@@ -437,13 +711,84 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         p.error("--runs must be >= 1 and --warmup >= 0")
     by_name = {t.name: t for t in TOOLS}
     if args.tools:
-        unknown = [n for n in args.tools.split(",") if n not in by_name]
+        names_given = [n for n in args.tools.split(",") if n.strip()]
+        unknown = [n for n in names_given if n not in by_name]
         if unknown:
             p.error(f"unknown tool(s): {', '.join(unknown)}; known: {', '.join(by_name)}")
-        args.tools = [by_name[n] for n in args.tools.split(",")]
+        args.tools = [by_name[n] for n in dict.fromkeys(names_given)]
     else:
         args.tools = [t for t in TOOLS if t.enabled]
     return args
+
+
+def uses(tool: Tool, name: str) -> bool:
+    return any("{" + name + "}" in a for a in tool.command)
+
+
+def snapshot(exe: Path, data_dir: Path) -> Path:
+    """A private copy of a binary built in the checkout, in DATA/bin/: a cargo build in the same
+    checkout while the benchmark runs would otherwise swap the binary between two runs."""
+    dest = data_dir / "bin" / exe.name
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(dest.name + ".tmp")
+    shutil.copy2(exe, tmp)
+    os.replace(tmp, dest)
+    return dest
+
+
+def resolve_binaries(args: argparse.Namespace, values: Dict[str, str],
+                     data_dir: Path) -> Tuple[Dict[str, str], Dict[str, str]]:
+    """Fills values with the binaries the selected tools need; returns (versions, skipped tools
+    with the reason) and drops the skipped tools from args.tools."""
+    versions: Dict[str, str] = {}
+    skipped: Dict[str, str] = {}
+    for peer in PEERS:
+        if not any(uses(t, peer) for t in args.tools):
+            continue
+        given: Optional[Path] = getattr(args, peer)
+        found = str(given) if given else shutil.which(peer)
+        reason = None
+        if not found:
+            reason = f"{peer} not found on PATH (give --{peer} PATH)"
+        elif not os.access(found, os.X_OK) or os.path.isdir(found):
+            reason = f"{found} is not an executable"
+        else:
+            found = str(Path(found).resolve())
+            version = tool_version(peer, found)
+            if version is None:
+                reason = f"{found} {' '.join(VERSION_ARGS[peer])} failed"
+            else:
+                versions[peer] = version
+                values[peer] = found
+                log(f"bench: {peer}: {found} ({version})")
+        if reason:
+            for t in args.tools:
+                if uses(t, peer):
+                    skipped[t.name] = reason
+    args.tools = [t for t in args.tools if t.name not in skipped]
+
+    if any(uses(t, "opsbook") for t in args.tools):
+        exe = args.opsbook.resolve() if args.opsbook else build_opsbook()
+        if not os.access(str(exe), os.X_OK):
+            die(f"{exe} is not an executable")
+        versions["opsbook"] = f"{tool_version('opsbook', str(exe)) or '?'} ({binary_identity(exe)})"
+        log(f"bench: opsbook binary: {exe} ({versions['opsbook']})")
+        exe = snapshot(exe, data_dir)
+        values["opsbook"] = str(exe)
+        # An opsbook from before --no-cache: its clean builds run as they always did.
+        help_text = subprocess.run([str(exe), "build", "--help"], stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, universal_newlines=True).stdout
+        if "--no-cache" not in help_text:
+            log("bench: note: this opsbook has no `build --no-cache`; its clean builds run without it")
+            for t in args.tools:
+                t.command = [a for a in t.command if a != "--no-cache"]
+    if any(uses(t, "floor") for t in args.tools):
+        exe = args.floor.resolve() if args.floor else build_floor()
+        if not os.access(str(exe), os.X_OK):
+            die(f"{exe} is not an executable")
+        log(f"bench: floor binary: {exe}")
+        values["floor"] = str(snapshot(exe, data_dir))
+    return versions, skipped
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -451,6 +796,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         die("this platform has no os.wait4 (needed for the peak RSS); use Linux or macOS")
     args = parse_args(argv)
     data_dir = args.data_dir.resolve()
+    # Killed (not Ctrl-C): still restore the incremental build's page and delete the outputs.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
 
     baseline = None
     if args.baseline:
@@ -462,23 +809,52 @@ def main(argv: Optional[List[str]] = None) -> int:
             die(f"{args.baseline} is not a results file of this script (schema {SCHEMA})")
 
     values = {"python": sys.executable, "today": args.today}
-    if any("{opsbook}" in " ".join(t.command) for t in args.tools):
-        exe = args.opsbook.resolve() if args.opsbook else build_opsbook()
-        if not os.access(str(exe), os.X_OK):
-            die(f"{exe} is not an executable")
-        values["opsbook"] = str(exe)
-        log(f"bench: opsbook binary: {exe}")
+    versions, skipped = resolve_binaries(args, values, data_dir)
+    for name, why in skipped.items():
+        log(f"bench: skipped {name}: {why}")
+    if not args.tools:
+        die("no tool left to run")
 
     gen = generator_command(args, data_dir)
     handbooks = {n: ensure_handbook(gen, data_dir, n, args.seed) for n in args.pages}
+    sites: Dict[Tuple[str, int], Path] = {}
+    for n in args.pages:
+        for tool in args.tools:
+            if tool.site and (tool.site, n) not in sites:
+                options: Dict[str, object] = {}
+                if tool.site == "zola":
+                    options["old_highlight"] = zola_before_0_22(versions.get("zola", ""))
+                try:
+                    sites[(tool.site, n)] = peers.ensure_site(tool.site, handbooks[n], log, **options)
+                except peers.ConversionError as e:
+                    die(f"converting the handbook for {tool.site}: {e}")
 
+    load_start = load_average()
     floor_kib = measure_floor()
     results: List[Dict[str, object]] = []
     for n in args.pages:
-        for tool in args.tools:
-            results.append(bench_tool(tool, n, handbooks[n], args, values, data_dir).summary())
+        jobs = [make_job(t, n, handbooks[n], sites.get((t.site, n)) if t.site else None, args, values,
+                         data_dir) for t in args.tools]
+        try:
+            for job in jobs:
+                job.setup()
+            # Alternating: run i of every tool before run i + 1 of any, so slow drift (thermal,
+            # page cache, other load) reaches every tool alike.
+            for i in range(args.warmup):
+                for job in jobs:
+                    job.run(i + 1, f"warm-up {i + 1}", measured=False)
+            for i in range(args.runs):
+                for job in jobs:
+                    job.run(args.warmup + i + 1, f"run {i + 1}/{args.runs}", measured=True)
+            for job in jobs:
+                results.append(job.finish())
+        finally:
+            for job in jobs:
+                job.cleanup()
+    add_ratios(results)
 
     machine = machine_info()
+    machine["load_average"] = {"start": load_start, "end": load_average()}
     report = {
         "schema": SCHEMA,
         "date": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
@@ -491,7 +867,13 @@ def main(argv: Optional[List[str]] = None) -> int:
             "seed": args.seed,
             "today": args.today,
             "tools": [t.name for t in args.tools],
+            "commands": {t.name: t.command for t in args.tools},
+            "skipped": skipped,
+            "versions": versions,
+            "alternating": True,
+            "opsbook_no_cache": any("--no-cache" in t.command for t in args.tools),
             "generator_sha256": sha256_file(GENERATOR_SRC),
+            "peers_sha256": peers.source_sha256(),
         },
         "results": results,
     }
@@ -501,15 +883,30 @@ def main(argv: Optional[List[str]] = None) -> int:
         commit += ", modified"
     runs = f"{args.runs} run{'s' if args.runs != 1 else ''}"
     print(f"\nopsbook benchmark ({commit}; {machine['nproc']} CPUs; median of {runs} after "
-          f"{args.warmup} warm-up; {report['date']})\n")
+          f"{args.warmup} warm-up, tools alternating; {report['date']})\n")
+    loads = machine["load_average"]
+    if loads["start"] is not None and loads["end"] is not None:
+        busy = max(loads["start"], loads["end"]) > 1.5 * (machine["nproc"] or 1)
+        print(f"Load average (1 min) at start {loads['start']:.2f}, at end {loads['end']:.2f}"
+              + (": other work shared the CPUs, expect noise" if busy else "") + ".\n")
+    if versions:
+        print("Versions: " + "; ".join(f"{k}: {v}" for k, v in versions.items()) + "\n")
+    for name, why in skipped.items():
+        print(f"Skipped {name}: {why}.")
+    if skipped:
+        print()
     if baseline:
         bcommit = baseline.get("commit") or "no commit"
         print(f"Baseline: {args.baseline} ({bcommit}, {baseline.get('date', '?')})\n")
         bn = (baseline.get("machine") or {}).get("nproc")
         if bn and bn != machine["nproc"]:
             print(f"Note: the baseline ran with {bn} CPUs, this run with {machine['nproc']}.\n")
-        if (baseline.get("settings") or {}).get("generator_sha256") != report["settings"]["generator_sha256"]:
+        bsettings = baseline.get("settings") or {}
+        if bsettings.get("generator_sha256") != report["settings"]["generator_sha256"]:
             print("Note: the baseline used a different version of the handbook generator.\n")
+        if "opsbook_no_cache" not in bsettings:
+            print("Note: the baseline's opsbook builds ran without --no-cache: its measured runs "
+                  "reused the build cache the warm-up wrote.\n")
     print(table(results, baseline, floor_kib))
 
     if args.save:

@@ -8,8 +8,9 @@
 //! ([`super::request`]) and write an answer ([`super::response`]).
 //!
 //! - At most [`MAX_CONNECTIONS`] connections are read at once, each on a thread of its own.
-//!   When all are taken, a new connection closes the one that has waited longest for a
-//!   request head (an idle keep-alive connection or a slow client), never one being answered.
+//!   When all are taken, a new connection closes the one that has waited longest (at least
+//!   [`EVICT_AFTER`]) for a request head (an idle keep-alive connection or a slow client),
+//!   never one being answered; while there is none, it waits its turn.
 //! - A request head must be complete within [`HEAD_TIMEOUT`] of when the server began to wait
 //!   for it (408 and close when part of it came, a silent close otherwise), and an answer must
 //!   be written within [`WRITE_TIMEOUT`]: every socket read or write gets the time left.
@@ -30,6 +31,9 @@ use std::time::{Duration, Instant};
 
 /// Connections read at once (one thread each). Reload channels do not count.
 pub const MAX_CONNECTIONS: usize = 128;
+/// When every slot is taken, a connection that has waited this long for its request head may
+/// be closed for a new one; one accepted just now has its request on the way.
+pub const EVICT_AFTER: Duration = Duration::from_millis(250);
 /// The longest wait for a whole request head, idle time on a kept-alive connection included.
 pub const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 /// The longest time to write one answer.
@@ -77,9 +81,9 @@ impl Slots {
     }
 
     /// Takes a slot for a new connection. When all are taken, shuts down the connection that
-    /// has waited longest for a request head and waits for its thread to end; while every
-    /// connection is being answered, waits for one to finish (each has a deadline). `None`
-    /// when the server stops meanwhile.
+    /// has waited longest for a request head, at least [`EVICT_AFTER`], and waits for its
+    /// thread to end; while every connection is being answered or has only just come, waits
+    /// for one to finish (each has a deadline). `None` when the server stops meanwhile.
     fn admit(&self, stream: &Arc<TcpStream>, stop: &AtomicBool) -> Option<u64> {
         let mut inner = self.lock();
         while inner.open.len() >= MAX_CONNECTIONS {
@@ -90,6 +94,7 @@ impl Slots {
                 .open
                 .iter()
                 .filter_map(|(id, slot)| slot.waiting_since.map(|since| (since, *id)))
+                .filter(|(since, _)| since.elapsed() >= EVICT_AFTER)
                 .min();
             if let Some((_, id)) = oldest {
                 if let Some(slot) = inner.open.get_mut(&id) {
@@ -100,7 +105,7 @@ impl Slots {
             }
             inner = self
                 .freed
-                .wait_timeout(inner, Duration::from_millis(100))
+                .wait_timeout(inner, Duration::from_millis(20))
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
         }

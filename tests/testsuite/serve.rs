@@ -503,6 +503,43 @@ fn serve_builds_everything_when_more_than_text_changes() {
     assert_served_equals_a_clean_build(&served, &book);
 }
 
+/// More clients at once than connections are read at once: the ones over the cap wait their
+/// turn; none that just sent its request is closed for a newcomer (only slow ones are).
+#[test]
+fn serve_answers_every_client_of_a_burst_larger_than_the_connection_cap() {
+    let book = book();
+    let served = Served::start(&book);
+    let port = served.port;
+    let barrier = Arc::new(std::sync::Barrier::new(200));
+    let clients: Vec<_> = (0..200)
+        .map(|_| {
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                barrier.wait();
+                // Connected, the request a moment later (a browser opening several at once).
+                let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+                std::thread::sleep(Duration::from_millis(100));
+                let request = format!(
+                    "GET /alpha.html HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+                );
+                let _ = stream.write_all(request.as_bytes());
+                stream
+                    .set_read_timeout(Some(Duration::from_secs(10)))
+                    .unwrap();
+                let mut answer = Vec::new();
+                let _ = stream.read_to_end(&mut answer);
+                answer.starts_with(b"HTTP/1.1 200 ")
+            })
+        })
+        .collect();
+    let failed = clients
+        .into_iter()
+        .map(|c| c.join().unwrap())
+        .filter(|ok| !ok)
+        .count();
+    assert_eq!(failed, 0, "{failed} of 200 clients got no answer");
+}
+
 #[test]
 fn serve_with_poll_sees_edits_too() {
     let book = book();

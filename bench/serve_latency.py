@@ -13,6 +13,11 @@ Both include the watcher's debounce. Prints medians, p90 and max. Standard libra
 
     python3 bench/serve_latency.py target/bench-data/handbook-1000-s1
     python3 bench/serve_latency.py HANDBOOK --edits 30 --opsbook target/release/opsbook
+    python3 bench/serve_latency.py HANDBOOK --tools opsbook,hugo,zola,zola-fast,mdbook
+
+Peers (Hugo, Zola, mdBook) serve the same pages converted by bench/peers.py, as the build
+benchmark does; for them only the first response with the edit is measured (their reload
+channels are websockets).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import http.client
 import os
 import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -91,82 +97,108 @@ class Reloads:
                 self.cond.wait(left)
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("handbook", type=Path)
-    ap.add_argument("--opsbook", type=Path, default=REPO / "target/release/opsbook")
-    ap.add_argument("--edits", type=int, default=20)
-    ap.add_argument("--gap", type=float, default=1.0, help="seconds between edits")
-    ap.add_argument("--timeout", type=float, default=120.0)
-    args = ap.parse_args()
-    if not args.opsbook.exists():
-        subprocess.run(["cargo", "build", "--release"], cwd=REPO, check=True)
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
-    scratch = Path(tempfile.mkdtemp(prefix="opsbook-serve-bench-"))
+
+class Tool:
+    """A dev server to measure: how to start it on a copy of its site, where the edited page's
+    source is and at which URL it is served."""
+
+    def __init__(self, name: str, binary: str | None):
+        self.name = name
+        self.binary = binary
+
+    def prepare(self, handbook: Path, scratch: Path) -> Path:
+        """Copies the site sources for this tool into scratch; returns the copy."""
+        if self.name == "opsbook":
+            src = handbook
+        else:
+            import peers  # bench/peers.py: the same conversion the build benchmark uses
+            kind = "zola" if self.name.startswith("zola") else self.name
+            src = peers.ensure_site(kind, handbook, lambda m: print(m, file=sys.stderr))
+        dest = scratch / self.name
+        shutil.copytree(src, dest, ignore=shutil.ignore_patterns("book", ".opsbook-cache", "public"))
+        return dest
+
+    def source(self, site: Path, rel: str) -> Path:
+        return site / ("src" if self.name == "mdbook" else "content") / rel
+
+    def url(self, rel: str) -> str:
+        stem = rel[:-3]
+        if self.name in ("opsbook", "mdbook"):
+            return "/" + stem + ".html"
+        return "/" + stem + "/"  # Hugo and Zola: pretty URLs
+
+    def command(self, site: Path, port: int) -> list[str]:
+        b = self.binary or self.name
+        if self.name == "opsbook":
+            return [b, "serve", str(site), "-p", str(port), "--today", "2026-11-21"]
+        if self.name == "hugo":
+            return [b, "server", "--source", str(site), "--port", str(port), "--bind", "127.0.0.1",
+                    "--baseURL", f"http://127.0.0.1:{port}/", "--appendPort=false", "--quiet"]
+        if self.name == "mdbook":
+            return [b, "serve", str(site), "-p", str(port), "-n", "127.0.0.1"]
+        extra = ["--fast", "--debounce", "50"] if self.name == "zola-fast" else []
+        return [b, "--root", str(site), "serve", "--port", str(port), "--interface", "127.0.0.1",
+                "--output-dir", str(site / "public"), "--force", *extra]
+
+
+def measure(tool: Tool, handbook: Path, rel: str, args: argparse.Namespace) -> dict:
+    scratch = Path(tempfile.mkdtemp(prefix=f"serve-bench-{tool.name}-"))
     proc = None
     try:
-        book = scratch / "handbook"
-        shutil.copytree(args.handbook, book, ignore=shutil.ignore_patterns("book", ".opsbook-cache"))
-        page = pick_page(book / "content")
-        url = "/" + str(page.relative_to(book / "content"))[:-3] + ".html"
-        proc = subprocess.Popen(
-            [str(args.opsbook), "serve", str(book), "-p", "0", "--today", "2026-11-21"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        port = None
+        site = tool.prepare(handbook, scratch)
+        page = tool.source(site, rel)
+        url = tool.url(rel)
+        port = free_port()
+        log = open(scratch / "server.log", "w")
+        proc = subprocess.Popen(tool.command(site, port), stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL)
         started = time.perf_counter()
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            m = re.search(r"Serving on http://127\.0\.0\.1:(\d+)/", line)
-            if m:
-                port = int(m.group(1))
-                break
-            if time.perf_counter() - started > args.timeout:
-                break
-        if port is None:
-            print("serve did not start", file=sys.stderr)
-            return 1
-        threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
-        print(f"serving {args.handbook} on port {port} after {time.perf_counter() - started:.2f} s;"
-              f" editing {url}")
-        reloads = Reloads(port)
+        while True:
+            try:
+                if get(port, url):
+                    break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.perf_counter() - started > args.timeout:
+                log.close()
+                tail = (scratch / "server.log").read_text(errors="replace")[-2000:]
+                print(f"{tool.name}: did not serve {url}:\n{tail}", file=sys.stderr)
+                return {}
+            time.sleep(0.05)
+        ready = time.perf_counter() - started
+        reloads = Reloads(port) if tool.name == "opsbook" else None
         time.sleep(0.5)
         original = page.read_text(encoding="utf-8")
         served: list[float] = []
         reload: list[float] = []
         for k in range(args.edits):
-            token = f"edit-token-{os.getpid()}-{k}"
-            text = original + f"\nA sentence with {token}.\n"
+            token = f"edit-token-{os.getpid()}-{tool.name}-{k}"
             with open(page, "w", encoding="utf-8") as f:
-                f.write(text)
+                f.write(original + f"\nA sentence with {token}.\n")
             t0 = time.perf_counter()
             while True:
-                body = get(port, url)
+                try:
+                    body = get(port, url)
+                except OSError:
+                    body = b""
                 if token.encode() in body:
                     served.append(time.perf_counter() - t0)
                     break
                 if time.perf_counter() - t0 > args.timeout:
-                    print(f"edit {k}: not served within {args.timeout} s", file=sys.stderr)
-                    return 1
-            r = reloads.after(t0, args.timeout)
-            if r is not None:
-                reload.append(r)
+                    print(f"{tool.name}: edit {k} not served within {args.timeout} s", file=sys.stderr)
+                    return {"ready": ready, "served": served, "reload": reload}
+            if reloads is not None:
+                r = reloads.after(t0, args.timeout)
+                if r is not None:
+                    reload.append(r)
             time.sleep(args.gap)
         page.write_text(original, encoding="utf-8")
-
-        def line(name: str, xs: list[float]) -> str:
-            if not xs:
-                return f"{name:>8}: no data"
-            xs = sorted(xs)
-            p90 = xs[min(len(xs) - 1, int(round(0.9 * (len(xs) - 1))))]
-            return (f"{name:>8}: median {statistics.median(xs) * 1000:7.1f} ms   "
-                    f"p90 {p90 * 1000:7.1f} ms   max {xs[-1] * 1000:7.1f} ms   (n={len(xs)})")
-
-        print(line("served", served))
-        print(line("reload", reload))
-        return 0
+        return {"ready": ready, "served": served, "reload": reload}
     finally:
         if proc is not None:
             proc.terminate()
@@ -175,6 +207,55 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 proc.kill()
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def summary(xs: list[float]) -> str:
+    if not xs:
+        return "no data"
+    xs = sorted(xs)
+    p90 = xs[min(len(xs) - 1, int(round(0.9 * (len(xs) - 1))))]
+    return (f"median {statistics.median(xs) * 1000:7.1f} ms   p90 {p90 * 1000:7.1f} ms   "
+            f"max {xs[-1] * 1000:7.1f} ms   (n={len(xs)})")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("handbook", type=Path)
+    ap.add_argument("--opsbook", type=Path, default=REPO / "target/release/opsbook")
+    ap.add_argument("--tools", default="opsbook",
+                    help="comma-separated: opsbook, hugo, zola, zola-fast (--fast --debounce 50), "
+                         "mdbook; peers are found on PATH or given with --hugo/--zola/--mdbook")
+    ap.add_argument("--hugo")
+    ap.add_argument("--zola")
+    ap.add_argument("--mdbook")
+    ap.add_argument("--edits", type=int, default=20)
+    ap.add_argument("--gap", type=float, default=1.0, help="seconds between edits")
+    ap.add_argument("--timeout", type=float, default=120.0)
+    args = ap.parse_args()
+    if not args.opsbook.exists():
+        subprocess.run(["cargo", "build", "--release"], cwd=REPO, check=True)
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    handbook = args.handbook.resolve()
+    rel = str(pick_page(handbook / "content").relative_to(handbook / "content"))
+    print(f"handbook {args.handbook}; editing the body of content/{rel}; "
+          f"{args.edits} edits {args.gap} s apart per tool")
+    for name in [t.strip() for t in args.tools.split(",") if t.strip()]:
+        if name == "opsbook":
+            binary = str(args.opsbook)
+        else:
+            peer = "zola" if name.startswith("zola") else name
+            binary = getattr(args, peer, None) or shutil.which(peer)
+            if not binary:
+                print(f"{name:>9}: skipped ({peer} is not installed; --{peer} PATH)")
+                continue
+        r = measure(Tool(name, binary), handbook, rel, args)
+        if not r:
+            print(f"{name:>9}: failed (see above)")
+            continue
+        print(f"{name:>9}: served {summary(r['served'])}; first page after {r['ready']:.1f} s")
+        if r["reload"]:
+            print(f"{'':>9}  reload {summary(r['reload'])}")
+    return 0
 
 
 if __name__ == "__main__":

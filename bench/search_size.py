@@ -99,6 +99,9 @@ def measure(site, query, chromium):
     done = threading.Event()
 
     class Handler(http.server.SimpleHTTPRequestHandler):
+        # Keep-alive, as any real web server does: no new connection per index file.
+        protocol_version = "HTTP/1.1"
+
         def __init__(self, *a, **kw):
             super().__init__(*a, directory=site, **kw)
 

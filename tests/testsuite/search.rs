@@ -567,3 +567,75 @@ fn search_can_be_turned_off_in_book_toml() {
         .read("runbooks/db-failover.html")
         .contains("search-input"));
 }
+
+/// Serves `dir` over HTTP on a free loopback port (GET only, files only) for as long as the
+/// test runs: the index files are then fetched, not run as scripts.
+fn serve_dir(dir: std::path::PathBuf) -> u16 {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(500).flatten() {
+            let dir = dir.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                let _ = reader.read_line(&mut line);
+                let path = line.split_whitespace().nth(1).unwrap_or("/");
+                let path = path
+                    .split('?')
+                    .next()
+                    .unwrap_or("/")
+                    .trim_start_matches('/');
+                let mut header = String::new();
+                while reader.read_line(&mut header).is_ok_and(|n| n > 2) {
+                    header.clear();
+                }
+                let file = dir.join(if path.is_empty() { "index.html" } else { path });
+                let (status, body) = match std::fs::read(&file) {
+                    Ok(b) if !path.contains("..") => ("200 OK", b),
+                    _ => ("404 Not Found", Vec::new()),
+                };
+                let kind = match file.extension().and_then(|e| e.to_str()) {
+                    Some("html") => "text/html; charset=utf-8",
+                    Some("js") => "text/javascript",
+                    Some("css") => "text/css",
+                    _ => "application/octet-stream",
+                };
+                let mut stream = stream;
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = stream.write_all(&body);
+            });
+        }
+    });
+    port
+}
+
+/// Over HTTP the client fetches the index files and parses them as JSON; the results are
+/// the same as from disk.
+#[test]
+fn search_over_http_fetches_the_index_files() {
+    let Some(browser) = chromium() else { return };
+    let book = built();
+    let port = serve_dir(book.out());
+    let dom = dump_dom_url(
+        &browser,
+        &format!("http://127.0.0.1:{port}/index.html?q=replica"),
+    );
+    assert_eq!(result_titles(&dom), ["Database failover"], "{dom}");
+    assert!(
+        dom.contains("<span class=\"search-heading\">Promote the <mark>replica</mark></span>"),
+        "{dom}"
+    );
+    // Fetched, not added as scripts: no index file in the page.
+    assert!(!dom.contains("_opsbook/search/index.js"), "{dom}");
+    // The snippet comes from a fetched snippet file too.
+    assert!(
+        dom.contains("<mark>replica</mark> and watch the lag"),
+        "{dom}"
+    );
+}

@@ -19,6 +19,8 @@
   var CJK = "\u3040-\u30FF\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF\u{20000}-\u{2FA1F}";
   var TERM = new RegExp("(?:(?![" + CJK + "])[\\p{Alphabetic}\\p{N}])+|[" + CJK + "]+", "gu");
   var IS_CJK = new RegExp("^[" + CJK + "]", "u");
+  // The words of text as it is shown (marking, snippets); one regular expression, reused.
+  var WORD = new RegExp(TERM.source, "gu");
 
   function fold(s) {
     s = s.toLowerCase();
@@ -53,16 +55,39 @@
     (waiting[key] || []).forEach(function (cb) { cb(args); });
     delete waiting[key];
   };
+  // Over http(s) the files are fetched and their data parsed as JSON (about twice as fast
+  // as running them); opened from disk (file://), where fetching is not allowed, they run as
+  // scripts. Either way they end in OPSBOOK_SEARCH_LOAD.
+  var VERSION_LINE = /^window\.OPSBOOK_SEARCH_VERSION = "([0-9a-f]*)";\n/;
+  var viaFetch = /^https?:$/.test(location.protocol) && typeof fetch === "function";
   function load(name, cb) {
     if (Object.prototype.hasOwnProperty.call(files, name)) { cb(files[name]); return; }
     if (waiting[name]) { waiting[name].push(cb); return; }
     waiting[name] = [cb];
-    var s = document.createElement("script");
     // index.js is always fetched afresh and names the version of the other files.
-    s.src = base + name + ".js?" + (name === "index"
+    var url = base + name + ".js?" + (name === "index"
       ? "t=" + Date.now()
       : "v=" + encodeURIComponent(window.OPSBOOK_SEARCH_VERSION || ""));
-    s.onerror = function () { window.OPSBOOK_SEARCH_LOAD(name, null); };
+    var failed = function () { window.OPSBOOK_SEARCH_LOAD(name, null); };
+    if (viaFetch) {
+      fetch(url).then(function (r) {
+        if (!r.ok) throw new Error(r.status);
+        return r.text();
+      }).then(function (text) {
+        var m = VERSION_LINE.exec(text);
+        if (m) {
+          window.OPSBOOK_SEARCH_VERSION = m[1];
+          text = text.slice(m[0].length);
+        }
+        var args = JSON.parse("[" + text.slice(text.indexOf("(") + 1, text.lastIndexOf(")")) + "]");
+        if (args[0] !== name) throw new Error("unexpected " + args[0]);
+        window.OPSBOOK_SEARCH_LOAD.apply(null, args);
+      }).catch(failed);
+      return;
+    }
+    var s = document.createElement("script");
+    s.src = url;
+    s.onerror = failed;
     document.head.appendChild(s);
   }
 
@@ -320,7 +345,8 @@
     var last = 0;
     var ranges = [];
     var m;
-    var re = new RegExp(TERM.source, "gu");
+    var re = WORD;
+    re.lastIndex = 0;
     while ((m = re.exec(text))) {
       if (IS_CJK.test(m[0])) {
         cjk.forEach(function (t) {
@@ -354,7 +380,8 @@
   function excerpt(text, queryTerms) {
     var first = -1;
     var m;
-    var re = new RegExp(TERM.source, "gu");
+    var re = WORD;
+    re.lastIndex = 0;
     while (first < 0 && (m = re.exec(text))) {
       var f = fold(m[0]);
       if (queryTerms.some(function (t) { return IS_CJK.test(t) ? f.indexOf(t) >= 0 : f.lastIndexOf(t, 0) === 0; })) first = m.index;
@@ -483,7 +510,8 @@
   function render(parsed, found, started) {
     results = found.top;
     active = results.length ? 0 : -1;
-    list.textContent = "";
+    // Built aside and put in at once: one layout for the list, not one per result.
+    var items = document.createDocumentFragment();
     var wanted = [];
     results.forEach(function (r, k) {
       var d = index.docs[r.doc];
@@ -509,7 +537,7 @@
       a.appendChild(snippet);
       li.appendChild(a);
       li.addEventListener("mousemove", function () { setActive(k); });
-      list.appendChild(li);
+      items.appendChild(li);
       wanted.push([r.target, snippet]);
     });
     clearTimeout(snippetTimer);
@@ -525,7 +553,10 @@
         });
       });
     }, SNIPPET_DELAY);
-    setActive(active);
+    list.textContent = "";
+    list.appendChild(items);
+    list.scrollTop = 0;
+    setActive(active, false);
     var n = found.total;
     if (!parsed.terms.length && n === 0) setStatus("Type to search the handbook.");
     else setStatus(n === 0 ? "No results." : n === 1 ? "1 result" : n > MAX_RESULTS ? n + " results, the first " + MAX_RESULTS + " shown" : n + " results");
@@ -535,7 +566,9 @@
     window.OPSBOOK_SEARCH.done += 1;
   }
 
-  function setActive(k) {
+  // Marks result k as the chosen one; `scroll` brings it into view (arrow keys; a new list
+  // starts at its top anyway, and asking for a layout on every keystroke is slow).
+  function setActive(k, scroll) {
     var items = list.children;
     for (var i = 0; i < items.length; i++) {
       items[i].setAttribute("aria-selected", i === k ? "true" : "false");
@@ -544,7 +577,7 @@
     active = k;
     if (k >= 0 && items[k]) {
       input.setAttribute("aria-activedescendant", items[k].id);
-      if (items[k].scrollIntoView) items[k].scrollIntoView({ block: "nearest" });
+      if (scroll !== false && items[k].scrollIntoView) items[k].scrollIntoView({ block: "nearest" });
     } else {
       input.removeAttribute("aria-activedescendant");
     }

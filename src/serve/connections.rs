@@ -8,9 +8,11 @@
 //! ([`super::request`]) and write an answer ([`super::response`]).
 //!
 //! - At most [`MAX_CONNECTIONS`] connections are read at once, each on a thread of its own.
-//!   When all are taken, a new connection closes the one that has waited longest (at least
-//!   [`EVICT_AFTER`]) for a request head (an idle keep-alive connection or a slow client),
-//!   never one being answered; while there is none, it waits its turn.
+//!   When all are taken, a new connection closes one that has waited long enough for a request
+//!   head: [`EVICT_AFTER`] for an idle keep-alive connection or a slow client that sent part
+//!   of one, [`FRESH_GRACE`] for a new connection that sent nothing yet (its request may be on
+//!   the way from a busy client). Never one being answered; while there is none, it waits its
+//!   turn.
 //! - A request head must be complete within [`HEAD_TIMEOUT`] of when the server began to wait
 //!   for it (408 and close when part of it came, a silent close otherwise), and an answer must
 //!   be written within [`WRITE_TIMEOUT`]: every socket read or write gets the time left.
@@ -31,9 +33,12 @@ use std::time::{Duration, Instant};
 
 /// Connections read at once (one thread each). Reload channels do not count.
 pub const MAX_CONNECTIONS: usize = 128;
-/// When every slot is taken, a connection that has waited this long for its request head may
-/// be closed for a new one; one accepted just now has its request on the way.
+/// When every slot is taken, a kept-alive connection idle this long, or one that sent part of
+/// a request head this long ago, may be closed for a new one.
 pub const EVICT_AFTER: Duration = Duration::from_millis(250);
+/// The same for a new connection that sent nothing yet: a client that just connected has its
+/// request on the way, and a busy machine may take a while to send it.
+pub const FRESH_GRACE: Duration = Duration::from_secs(1);
 /// The longest wait for a whole request head, idle time on a kept-alive connection included.
 pub const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 /// The longest time to write one answer.
@@ -62,8 +67,9 @@ struct Slot {
     /// The socket, shared with its thread (no second descriptor), to shut it down from the
     /// accept loop.
     stream: Arc<TcpStream>,
-    /// Since when the connection has been waiting for a request head, if it is.
-    waiting_since: Option<Instant>,
+    /// While the connection waits for a request head: from when it may be closed for a new
+    /// one.
+    evictable_at: Option<Instant>,
 }
 
 impl Slots {
@@ -80,26 +86,27 @@ impl Slots {
         self.len() == 0
     }
 
-    /// Takes a slot for a new connection. When all are taken, shuts down the connection that
-    /// has waited longest for a request head, at least [`EVICT_AFTER`], and waits for its
-    /// thread to end; while every connection is being answered or has only just come, waits
-    /// for one to finish (each has a deadline). `None` when the server stops meanwhile.
+    /// Takes a slot for a new connection. When all are taken, shuts down the waiting
+    /// connection that became evictable first, and waits for its thread to end; while every
+    /// connection is being answered or has only just come, waits for one to finish (each has
+    /// a deadline). `None` when the server stops meanwhile.
     fn admit(&self, stream: &Arc<TcpStream>, stop: &AtomicBool) -> Option<u64> {
         let mut inner = self.lock();
         while inner.open.len() >= MAX_CONNECTIONS {
             if stop.load(Ordering::SeqCst) {
                 return None;
             }
+            let now = Instant::now();
             let oldest = inner
                 .open
                 .iter()
-                .filter_map(|(id, slot)| slot.waiting_since.map(|since| (since, *id)))
-                .filter(|(since, _)| since.elapsed() >= EVICT_AFTER)
+                .filter_map(|(id, slot)| slot.evictable_at.map(|at| (at, *id)))
+                .filter(|(at, _)| *at <= now)
                 .min();
             if let Some((_, id)) = oldest {
                 if let Some(slot) = inner.open.get_mut(&id) {
                     log::debug!("too many connections: closing one that waits for a request");
-                    slot.waiting_since = None;
+                    slot.evictable_at = None;
                     let _ = slot.stream.shutdown(Shutdown::Both);
                 }
             }
@@ -115,15 +122,17 @@ impl Slots {
             id,
             Slot {
                 stream: stream.clone(),
-                waiting_since: None,
+                evictable_at: None,
             },
         );
         Some(id)
     }
 
-    fn set_waiting(&self, id: u64, waiting: bool) {
+    /// Marks the connection as waiting for a request head, closable for a new one after
+    /// `grace`, or (`None`) as being answered.
+    fn set_waiting(&self, id: u64, grace: Option<Duration>) {
         if let Some(slot) = self.lock().open.get_mut(&id) {
-            slot.waiting_since = waiting.then(Instant::now);
+            slot.evictable_at = grace.map(|grace| Instant::now() + grace);
         }
     }
 
@@ -208,10 +217,24 @@ enum NoHead {
 fn serve(stream: Arc<TcpStream>, ctx: &Context, admitted: &Admitted<'_>) {
     let _ = stream.set_nodelay(true);
     let mut buf = Vec::new();
+    let mut first = true;
     loop {
-        admitted.slots.set_waiting(admitted.id, true);
-        let read = read_head(&stream, &mut buf, Instant::now() + HEAD_TIMEOUT);
-        admitted.slots.set_waiting(admitted.id, false);
+        let (slots, id) = (admitted.slots, admitted.id);
+        let fresh = std::mem::take(&mut first) && buf.is_empty();
+        slots.set_waiting(id, Some(if fresh { FRESH_GRACE } else { EVICT_AFTER }));
+        // Once part of a head came, the connection is no longer fresh: a slow client.
+        let mut partial = || {
+            if fresh {
+                slots.set_waiting(id, Some(EVICT_AFTER));
+            }
+        };
+        let read = read_head(
+            &stream,
+            &mut buf,
+            Instant::now() + HEAD_TIMEOUT,
+            &mut partial,
+        );
+        slots.set_waiting(id, None);
         let (head, used) = match read {
             Ok(found) => found,
             Err(NoHead::Closed) => return,
@@ -272,12 +295,15 @@ impl Write for Shared {
     }
 }
 
-/// Reads until `buf` starts with a whole request head, or the deadline passes.
+/// Reads until `buf` starts with a whole request head, or the deadline passes. `partial` is
+/// called once if bytes came that are not a whole head yet.
 fn read_head(
     stream: &TcpStream,
     buf: &mut Vec<u8>,
     deadline: Instant,
+    partial: &mut dyn FnMut(),
 ) -> Result<(Head, usize), NoHead> {
+    let mut told = false;
     let mut chunk = [0u8; 4096];
     // Bytes already there may hold the next request (pipelining).
     let mut fresh_line = buf.contains(&b'\n');
@@ -297,6 +323,9 @@ fn read_head(
                 Ok(None) => {}
                 Err(m) => return Err(NoHead::Malformed(m)),
             }
+        }
+        if !buf.is_empty() && !std::mem::replace(&mut told, true) {
+            partial();
         }
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {

@@ -96,7 +96,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn editor_leftovers_are_ignored() {
+    fn w1_editor_leftovers_are_ignored() {
         for name in [
             ".swp",
             "a.md.swp",

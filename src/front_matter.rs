@@ -435,7 +435,7 @@ mod tests {
     }
 
     #[test]
-    fn no_front_matter_is_all_body() {
+    fn f1_no_front_matter_is_all_body() {
         let s = split("# Title\ntext").unwrap();
         assert_eq!(s.yaml, None);
         assert_eq!(s.body_line, 1);
@@ -444,7 +444,7 @@ mod tests {
     }
 
     #[test]
-    fn unclosed_and_long_fences_are_errors() {
+    fn f1_unclosed_and_long_fences_are_errors() {
         let p = split("---\ntitle: A\n# no end\n").unwrap_err();
         assert_eq!(p.line, 1);
         assert!(p.message.contains("never closed"));
@@ -468,13 +468,13 @@ mod tests {
     }
 
     #[test]
-    fn no_is_a_name_not_a_boolean() {
+    fn y4_no_is_a_name_not_a_boolean() {
         let fm = parse_text("---\ntitle: A\nowner: no\n---\n").unwrap();
         assert_eq!(fm.owners, vec!["no"]);
     }
 
     #[test]
-    fn type_errors_name_the_key_and_line() {
+    fn y4_type_errors_name_the_key_and_line() {
         let problems = parse_text(
             "---\ntitle: A\nowner: 42\nlast_reviewed: 2024-02-30\nstarted: next week\n---\n",
         )
@@ -491,7 +491,7 @@ mod tests {
     }
 
     #[test]
-    fn syntax_errors_point_into_the_md_file() {
+    fn y3_syntax_errors_point_into_the_md_file() {
         let problems = parse_text("---\ntitle: A\nowner: [unclosed\n---\nbody").unwrap_err();
         assert!(problems[0].line >= 3, "{problems:?}");
         let problems = parse_text("---\ntitle: a: b\n---\n").unwrap_err();
@@ -503,7 +503,7 @@ mod tests {
     }
 
     #[test]
-    fn alias_bomb_and_deep_nesting_are_rejected() {
+    fn y1_alias_bomb_and_deep_nesting_are_rejected() {
         let mut bomb = String::from("---\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
         for (i, name) in ["b", "c", "d", "e", "f", "g", "h", "i"].iter().enumerate() {
             let prev = ["a", "b", "c", "d", "e", "f", "g", "h"][i];
@@ -526,7 +526,7 @@ mod tests {
     }
 
     #[test]
-    fn oversized_front_matter_is_rejected() {
+    fn y4_oversized_front_matter_is_rejected() {
         let big = format!(
             "---\ntitle: A\nnotes: \"{}\"\n---\n",
             "x".repeat(MAX_FRONT_MATTER_BYTES)

@@ -659,7 +659,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn decode_strips_bom_and_crlf() {
+    fn f2_decode_strips_bom_and_crlf() {
         assert_eq!(
             decode_text(b"\xEF\xBB\xBF---\r\na: b\r\n---\r\n").unwrap(),
             "---\na: b\n---\n"

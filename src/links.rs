@@ -267,7 +267,7 @@ mod tests {
     }
 
     #[test]
-    fn external_and_unsafe() {
+    fn x4_external_and_unsafe() {
         for ext in [
             "https://x.example/a.md",
             "mailto:a@b.example",

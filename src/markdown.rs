@@ -516,7 +516,7 @@ mod tests {
     }
 
     #[test]
-    fn tasks_follow_gfm() {
+    fn t1_tasks_follow_gfm() {
         let body = "- [x] done\n- [X] upper\n- [ ] open @alice due 2026-01-02\n  - [ ] nested\n- [x]no-space\n\n```\n- [ ] in code\n```\n\n> - [ ] quoted\n";
         let r = render_str(body);
         let summary: Vec<_> = r
@@ -548,7 +548,7 @@ mod tests {
     }
 
     #[test]
-    fn unsafe_links_and_raw_html_are_neutralised() {
+    fn x4_unsafe_links_and_raw_html_are_neutralised() {
         let r = render_str("[x](javascript:alert(1)) [y](JaVaScRiPt:alert(1))\n\n<script>alert(1)</script>\n\n<a href=\"data:text/html,x\" onclick=\"y()\">d</a> <kbd>Ctrl</kbd>\n");
         assert!(!r.html.to_lowercase().contains("javascript:"), "{}", r.html);
         assert!(!r.html.contains("<script"), "{}", r.html);

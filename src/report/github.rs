@@ -51,7 +51,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn workflow_command_escaping() {
+    fn r4_workflow_command_escaping() {
         assert_eq!(
             escape_data("50% done\r\nnext: a, b"),
             "50%25 done%0D%0Anext: a, b"

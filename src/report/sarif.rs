@@ -88,7 +88,7 @@ fn uri(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn uris_are_percent_encoded() {
+    fn r4_uris_are_percent_encoded() {
         assert_eq!(super::uri("content/a b#%.md"), "content/a%20b%23%25.md");
     }
 }

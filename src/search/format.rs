@@ -401,7 +401,7 @@ mod tests {
     }
 
     #[test]
-    fn output_is_script_safe_and_deterministic() {
+    fn x2_output_is_script_safe_and_deterministic() {
         let files = write(&sample());
         assert_eq!(files, write(&sample()));
         for (name, bytes) in &files {

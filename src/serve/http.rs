@@ -235,7 +235,7 @@ mod tests {
     }
 
     #[test]
-    fn only_our_own_host_names_are_accepted() {
+    fn s7_only_our_own_host_names_are_accepted() {
         let c = ctx(&["127.0.0.1"], false);
         for ok in [
             "127.0.0.1:3000",
@@ -265,7 +265,7 @@ mod tests {
     }
 
     #[test]
-    fn the_reload_channel_wants_our_own_origin() {
+    fn s9_the_reload_channel_wants_our_own_origin() {
         let c = ctx(&["127.0.0.1"], false);
         let host = "127.0.0.1:3000";
         assert!(c.origin_allowed("http://127.0.0.1:3000", host));

@@ -408,7 +408,7 @@ mod tests {
     }
 
     #[test]
-    fn a_new_stream_beyond_the_limit_closes_the_oldest() {
+    fn w5_a_new_stream_beyond_the_limit_closes_the_oldest() {
         let hub = Hub::new(status("a-1"));
         let first = Sink::default();
         hub.subscribe(Box::new(first.clone()));
@@ -427,7 +427,7 @@ mod tests {
     }
 
     #[test]
-    fn a_new_subscriber_is_told_the_current_error() {
+    fn w4_a_new_subscriber_is_told_the_current_error() {
         let hub = Hub::new(status("a-1"));
         hub.publish(Status {
             build: "a-1".into(),
@@ -457,7 +457,7 @@ mod tests {
     }
 
     #[test]
-    fn a_page_served_while_broken_carries_the_problems_safely() {
+    fn x2_a_page_served_while_broken_carries_the_problems_safely() {
         let problem = Problem::from(
             &Diagnostic::error("invalid-document", "content/a.md", 3)
                 .message("bad </script><b>__BUILD__</b>"),

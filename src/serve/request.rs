@@ -306,7 +306,7 @@ mod tests {
     }
 
     #[test]
-    fn malformed_heads_are_refused() {
+    fn s10_malformed_heads_are_refused() {
         let bad = [
             "GARBAGE\r\n\r\n",
             "GET /a b c HTTP/1.1\r\n\r\n",
@@ -342,7 +342,7 @@ mod tests {
     }
 
     #[test]
-    fn oversized_heads_are_refused_before_they_are_complete() {
+    fn s10_oversized_heads_are_refused_before_they_are_complete() {
         let long_line = format!("GET /{}", "a".repeat(MAX_HEAD));
         assert_eq!(parse(long_line.as_bytes()), Err(Malformed::TargetTooLong));
         let big = format!("GET / HTTP/1.1\r\nX-Big: {}", "a".repeat(MAX_HEAD));
@@ -359,7 +359,7 @@ mod tests {
     }
 
     #[test]
-    fn bodies_are_noticed_and_smuggling_framings_refused() {
+    fn s10_bodies_are_noticed_and_smuggling_framings_refused() {
         let body = |fields: &str| head(&format!("POST / HTTP/1.1\r\n{fields}\r\n")).body();
         assert_eq!(body(""), Ok(Body::None));
         assert_eq!(body("Content-Length: 0\r\n"), Ok(Body::None));

@@ -249,7 +249,7 @@ mod tests {
     ];
 
     #[test]
-    fn attack_strings_are_refused() {
+    fn s1_attack_strings_are_refused() {
         let long = format!("/{}", "a/".repeat(MAX_TARGET));
         let mut attacks: Vec<String> = ATTACKS.iter().map(|s| s.to_string()).collect();
         attacks.push(long.clone());
@@ -283,7 +283,7 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn symlinks_out_of_the_output_are_not_followed() {
+    fn s4_symlinks_out_of_the_output_are_not_followed() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("site");
         std::fs::create_dir_all(&root).unwrap();

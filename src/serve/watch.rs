@@ -270,7 +270,7 @@ mod tests {
     }
 
     #[test]
-    fn sources_count_and_leftovers_do_not() {
+    fn w1_sources_count_and_leftovers_do_not() {
         let t = targets();
         for p in [
             "/h/content/a.md",
@@ -304,7 +304,7 @@ mod tests {
     }
 
     #[test]
-    fn reads_do_not_count_and_renames_count_by_either_name() {
+    fn w1_reads_do_not_count_and_renames_count_by_either_name() {
         use notify::event::{AccessKind, AccessMode, DataChange};
         let t = targets();
         let path = |p: &str| PathBuf::from(p);
@@ -350,7 +350,7 @@ mod tests {
     }
 
     #[test]
-    fn a_burst_is_one_rebuild() {
+    fn w1_a_burst_is_one_rebuild() {
         let (tx, rx) = std::sync::mpsc::channel();
         let sender = std::thread::spawn(move || {
             for k in 0..20 {

@@ -226,7 +226,7 @@ mod tests {
     }
 
     #[test]
-    fn any_template_name_is_escaped() {
+    fn x5_any_template_name_is_escaped() {
         let mut tera = Tera::default();
         tera.autoescape_on(vec![""]);
         tera.set_escape_fn(escape_html);

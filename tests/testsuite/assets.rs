@@ -21,7 +21,7 @@ fn assets_are_copied_byte_for_byte() {
 
 #[cfg(unix)]
 #[test]
-fn symlinks_are_not_published_and_warned() {
+fn s5_symlinks_are_not_published_and_warned() {
     let book = TestBook::fixture("assets/copy");
     let secret_dir = tempfile::tempdir().unwrap();
     let secret = secret_dir.path().join("credentials");

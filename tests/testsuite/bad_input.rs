@@ -23,7 +23,7 @@ fn assert_error(files: &[(&str, &[u8])], expected: &[&str]) {
 }
 
 #[test]
-fn invalid_yaml_points_at_the_md_line() {
+fn y3_invalid_yaml_points_at_the_md_line() {
     assert_error(
         &[(
             "content/a.md",
@@ -37,7 +37,7 @@ fn invalid_yaml_points_at_the_md_line() {
 }
 
 #[test]
-fn yaml_syntax_cases() {
+fn y3_yaml_syntax_cases() {
     assert_error(
         &[("content/tab.md", b"---\ntitle: A\ntags:\n\t- x\n---\n")],
         &["content/tab.md:4:", "spaces, never tabs"],
@@ -56,7 +56,7 @@ fn yaml_syntax_cases() {
 }
 
 #[test]
-fn unclosed_fence_empty_file_and_long_fence() {
+fn f1_unclosed_fence_empty_file_and_long_fence() {
     assert_error(&[("content/a.md", b"---\ntitle: A\n\nNo closing fence.\n")], &["content/a.md:1: error[invalid-document]: the front matter opened on line 1 is never closed"]);
     assert_error(
         &[("content/empty.md", b"")],
@@ -69,7 +69,7 @@ fn unclosed_fence_empty_file_and_long_fence() {
 }
 
 #[test]
-fn no_front_matter_takes_the_first_heading() {
+fn f1_no_front_matter_takes_the_first_heading() {
     let book = TestBook::new();
     book.file("content/plain.md", "# Plain page\n\nJust text.\n");
     book.build();
@@ -85,7 +85,7 @@ fn no_front_matter_takes_the_first_heading() {
 }
 
 #[test]
-fn bom_and_crlf_render_exactly_like_lf() {
+fn f2_bom_and_crlf_render_exactly_like_lf() {
     let lf = "---\ntitle: Endings\nowner: alice\nlast_reviewed: 2026-10-01\n---\n## Steps\n\n- [x] one\n- [ ] two\n\n```bash\necho hi\n```\n\nText\nmore text.\n";
     let crlf = format!("\u{feff}{}", lf.replace('\n', "\r\n"));
     let a = TestBook::new();
@@ -104,7 +104,7 @@ fn bom_and_crlf_render_exactly_like_lf() {
 }
 
 #[test]
-fn invalid_utf8_names_byte_and_line() {
+fn f2_invalid_utf8_names_byte_and_line() {
     assert_error(
         &[("content/latin1.md", b"---\ntitle: Caf\xe9\n---\n")],
         &[
@@ -115,7 +115,7 @@ fn invalid_utf8_names_byte_and_line() {
 }
 
 #[test]
-fn impossible_and_unreadable_dates() {
+fn y4_impossible_and_unreadable_dates() {
     assert_error(
         &[("content/a.md", b"---\ntitle: A\nowner: me\nlast_reviewed: 2026-13-45\n---\n")],
         &["content/a.md:4: error[invalid-document]: `last_reviewed`: `2026-13-45` is not a real calendar date"],
@@ -137,7 +137,7 @@ fn impossible_and_unreadable_dates() {
 }
 
 #[test]
-fn field_types_are_validated() {
+fn y4_field_types_are_validated() {
     assert_error(
         &[("content/a.md", b"---\ntitle: A\nowner: 42\n---\n")],
         &[
@@ -164,7 +164,7 @@ fn field_types_are_validated() {
 }
 
 #[test]
-fn oversized_front_matter_is_rejected() {
+fn y4_oversized_front_matter_is_rejected() {
     let big = format!(
         "---\ntitle: A\nnotes: \"{}\"\n---\n",
         "x".repeat(1024 * 1024)
@@ -176,7 +176,7 @@ fn oversized_front_matter_is_rejected() {
 }
 
 #[test]
-fn alias_bomb_is_rejected_fast() {
+fn y1_alias_bomb_is_rejected_fast() {
     let mut bomb = String::from("---\ntitle: Bomb\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
     let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
     for w in names.windows(2) {
@@ -205,7 +205,7 @@ fn alias_bomb_is_rejected_fast() {
 }
 
 #[test]
-fn deep_nesting_is_an_error_not_a_crash() {
+fn y2_deep_nesting_is_an_error_not_a_crash() {
     for yaml in [
         format!("title: {}", "[".repeat(10_000)),
         "title: &a [*a]".to_string(),
@@ -229,7 +229,7 @@ fn deep_nesting_is_an_error_not_a_crash() {
 }
 
 #[test]
-fn output_collisions_list_every_file() {
+fn f3_output_collisions_list_every_file() {
     assert_error(
         &[
             ("content/Onboarding.md", b"---\ntitle: A\n---\n"),
@@ -254,7 +254,7 @@ fn output_collisions_list_every_file() {
 }
 
 #[test]
-fn one_run_lists_every_bad_file() {
+fn y3_one_run_lists_every_bad_file() {
     let book = TestBook::new();
     book.file("content/a.md", "---\ntitle: [unclosed\n---\n")
         .file("content/b.md", "")

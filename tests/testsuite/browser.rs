@@ -104,7 +104,7 @@ fn full_navigation_is_built_from_disk() {
 }
 
 #[test]
-fn injected_markup_does_not_run() {
+fn x1_injected_markup_does_not_run() {
     let Some(browser) = chromium() else { return };
     let book = TestBook::new();
     let mark = |who: &str| format!("document.body.setAttribute('data-pwned','{who}')");

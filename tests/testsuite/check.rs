@@ -97,7 +97,7 @@ const EVERY_KIND: &[&str] = &[
 ];
 
 #[test]
-fn json_report_matches_the_golden_file_byte_for_byte_twice() {
+fn r1_json_report_matches_the_golden_file_byte_for_byte_twice() {
     let book = every_kind();
     let first = run(&book, &["--format", "json"]);
     let second = run(&book, &["--format", "json"]);
@@ -254,7 +254,7 @@ fn junit_report_matches_the_golden_file_and_is_valid_xml() {
 }
 
 #[test]
-fn github_annotations_match_the_golden_file_and_escape_properties() {
+fn r4_github_annotations_match_the_golden_file_and_escape_properties() {
     let out = run(&every_kind(), &["--format", "github"]);
     golden("every-kind.github.txt", &out.stdout);
     assert!(out.stdout.contains(
@@ -281,7 +281,7 @@ fn github_annotations_match_the_golden_file_and_escape_properties() {
 }
 
 #[test]
-fn annotation_escaping_of_paths_and_messages() {
+fn r4_annotation_escaping_of_paths_and_messages() {
     use opsbook::report::{escape_data, escape_property};
     assert_eq!(
         escape_property("content/a,b:c%d.md"),
@@ -296,7 +296,7 @@ fn annotation_escaping_of_paths_and_messages() {
 }
 
 #[test]
-fn sarif_report_matches_the_golden_file_and_has_the_required_fields() {
+fn r4_sarif_report_matches_the_golden_file_and_has_the_required_fields() {
     let out = run(&every_kind(), &["--format", "sarif"]);
     let normalized = out
         .stdout
@@ -382,7 +382,7 @@ fn several_reports_in_one_run_and_text_still_on_stdout() {
 }
 
 #[test]
-fn fail_on_decides_the_exit_code() {
+fn r2_fail_on_decides_the_exit_code() {
     let book = every_kind();
     assert_eq!(run(&book, &["--fail-on", "error"]).code, 1);
     assert_eq!(run(&book, &["--fail-on", "warning"]).code, 1);
@@ -410,7 +410,7 @@ fn fail_on_decides_the_exit_code() {
 }
 
 #[test]
-fn usage_and_configuration_problems_exit_2() {
+fn r2_usage_and_configuration_problems_exit_2() {
     let book = every_kind();
     let bad_today = book
         .cmd(&["check", "--today", "2026-02-30"])
@@ -688,7 +688,7 @@ fn outside_git_the_history_check_is_skipped_silently() {
 // ---- size ---------------------------------------------------------------------------------
 
 #[test]
-fn markdown_report_stays_under_one_mebibyte_for_a_huge_handbook() {
+fn r3_markdown_report_stays_under_one_mebibyte_for_a_huge_handbook() {
     let book = TestBook::new();
     let long_title = "A very long title that repeats itself | and has pipes ".repeat(5);
     let content = book.root().join("content/runbooks");

@@ -22,7 +22,7 @@ fn bad_today_is_a_usage_error() {
 }
 
 #[test]
-fn unknown_flag_and_missing_directory_are_usage_errors() {
+fn r2_unknown_flag_and_missing_directory_are_usage_errors() {
     let book = TestBook::fixture("catalog/fields");
     book.cmd(&["build", "--no-such-flag"]).assert().code(2);
     book.cmd(&["build", "does-not-exist"]).assert().code(2);

@@ -12,7 +12,7 @@ fn rebuild_is_byte_identical() {
 }
 
 #[test]
-fn output_does_not_depend_on_file_creation_order_time_zone_or_locale() {
+fn r1_output_does_not_depend_on_file_creation_order_time_zone_or_locale() {
     // The same handbook, its files created in reverse order, built by the binary under another
     // time zone and locale.
     let a = TestBook::fixture("catalog/fields");
@@ -40,7 +40,7 @@ fn output_does_not_depend_on_file_creation_order_time_zone_or_locale() {
 }
 
 #[test]
-fn only_today_changes_the_date_dependent_parts() {
+fn r1_only_today_changes_the_date_dependent_parts() {
     let book = TestBook::fixture("catalog/fields");
     book.cmd(&["build", "--today", TODAY]).assert().success();
     let before = snapshot_tree(&book.out());

@@ -101,7 +101,7 @@ fn assert_no_injection(name: &str, html: &str) {
 }
 
 #[test]
-fn no_output_file_lets_user_text_run() {
+fn x1_no_output_file_lets_user_text_run() {
     let book = TestBook::fixture("escaping/xss");
     let (code, stderr) = book.cli_build();
     assert_eq!(code, 0, "{stderr}");
@@ -123,7 +123,7 @@ fn no_output_file_lets_user_text_run() {
 }
 
 #[test]
-fn titles_and_owners_show_as_text() {
+fn x1_titles_and_owners_show_as_text() {
     let book = TestBook::fixture("escaping/xss");
     book.cli_build();
     let page = book.read("evil.html");
@@ -150,7 +150,7 @@ fn titles_and_owners_show_as_text() {
 }
 
 #[test]
-fn markdown_body_policy_is_pinned() {
+fn x4_markdown_body_policy_is_pinned() {
     let book = TestBook::fixture("escaping/xss");
     let (_, stderr) = book.cli_build();
     let main = book.main_of("evil.html");

@@ -3,7 +3,7 @@
 use crate::support::{assert_same_tree, snapshot_tree, TestBook};
 
 #[test]
-fn content_error_leaves_previous_output_untouched() {
+fn b1_content_error_leaves_previous_output_untouched() {
     let book = TestBook::fixture("catalog/fields");
     book.build();
     let before = snapshot_tree(&book.out());
@@ -16,7 +16,7 @@ fn content_error_leaves_previous_output_untouched() {
 }
 
 #[test]
-fn template_error_leaves_previous_output_untouched() {
+fn b1_template_error_leaves_previous_output_untouched() {
     let book = TestBook::fixture("catalog/fields");
     book.build();
     let before = snapshot_tree(&book.out());
@@ -78,7 +78,7 @@ fn clean_removes_only_opsbook_output() {
 
 #[cfg(target_os = "linux")]
 #[test]
-fn leftovers_of_a_killed_build_are_removed() {
+fn b1_leftovers_of_a_killed_build_are_removed() {
     let book = TestBook::fixture("catalog/fields");
     // A build interrupted by SIGINT leaves its staging folder; its process is gone.
     book.file(".book.opsbook-tmp-4000000000/index.html", "half written\n");
@@ -89,7 +89,7 @@ fn leftovers_of_a_killed_build_are_removed() {
 
 #[cfg(unix)]
 #[test]
-fn sigint_during_the_build_leaves_previous_output_untouched() {
+fn b1_sigint_during_the_build_leaves_previous_output_untouched() {
     let book = TestBook::new();
     book.file(
         "content/first.md",
@@ -155,7 +155,7 @@ fn assert_no_leftovers(book: &TestBook) {
 }
 
 #[test]
-fn a_crash_exits_101_naming_the_file_and_asking_for_a_report() {
+fn r2_a_crash_exits_101_naming_the_file_and_asking_for_a_report() {
     let book = crate::support::TestBook::fixture("generated/handbook");
     for command in [
         &["build", "--today", crate::support::TODAY][..],

@@ -186,7 +186,7 @@ fn a_damaged_cache_or_a_hand_edited_output_gives_a_correct_build() {
 }
 
 #[test]
-fn a_failed_incremental_build_leaves_the_output_untouched() {
+fn b1_a_failed_incremental_build_leaves_the_output_untouched() {
     let book = TestBook::fixture("generated/handbook");
     build(&book);
     let before = snapshot_tree(&book.out());

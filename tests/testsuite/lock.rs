@@ -11,7 +11,7 @@ fn lock_file(book: &TestBook) -> std::path::PathBuf {
 }
 
 #[test]
-fn a_second_build_waits_for_the_first_and_never_interleaves() {
+fn b2_a_second_build_waits_for_the_first_and_never_interleaves() {
     let book = TestBook::fixture("generated/handbook");
     let (code, _) = book.cli_build();
     assert_eq!(code, 0);
@@ -64,7 +64,7 @@ fn a_second_build_waits_for_the_first_and_never_interleaves() {
 }
 
 #[test]
-fn a_lock_left_by_a_killed_build_is_recovered() {
+fn b2_a_lock_left_by_a_killed_build_is_recovered() {
     let book = TestBook::fixture("generated/handbook");
     // A lock file naming a process that is gone, and that nobody holds.
     book.file(".book.opsbook-lock", "999999");

@@ -506,7 +506,7 @@ fn serve_builds_everything_when_more_than_text_changes() {
 /// More clients at once than connections are read at once: the ones over the cap wait their
 /// turn; none that just sent its request is closed for a newcomer (only slow ones are).
 #[test]
-fn serve_answers_every_client_of_a_burst_larger_than_the_connection_cap() {
+fn s11_serve_answers_every_client_of_a_burst_larger_than_the_connection_cap() {
     let book = book();
     let served = Served::start(&book);
     let port = served.port;
@@ -541,7 +541,7 @@ fn serve_answers_every_client_of_a_burst_larger_than_the_connection_cap() {
 }
 
 #[test]
-fn serve_with_poll_sees_edits_too() {
+fn w3_serve_with_poll_sees_edits_too() {
     let book = book();
     let served = Served::start_with(&book, &["--poll"]);
     let events = served.events();
@@ -554,7 +554,7 @@ fn serve_with_poll_sees_edits_too() {
 }
 
 #[test]
-fn serve_rebuilds_once_for_an_editor_save() {
+fn w1_serve_rebuilds_once_for_an_editor_save() {
     let book = book();
     let served = Served::start(&book);
     let events = served.events();
@@ -632,7 +632,7 @@ fn serve_rebuilds_at_most_twice_for_a_storm_and_ends_like_a_clean_build() {
 }
 
 #[test]
-fn serve_keeps_the_last_good_page_and_reports_a_broken_edit() {
+fn w4_serve_keeps_the_last_good_page_and_reports_a_broken_edit() {
     let book = book();
     let served = Served::start(&book);
     let events = served.events();
@@ -692,7 +692,7 @@ fn serve_keeps_the_last_good_page_and_reports_a_broken_edit() {
 }
 
 #[test]
-fn serve_starts_with_a_broken_handbook_and_builds_once_it_is_fixed() {
+fn w4_serve_starts_with_a_broken_handbook_and_builds_once_it_is_fixed() {
     let book = book();
     book.file(
         "content/alpha.md",
@@ -718,7 +718,7 @@ fn serve_starts_with_a_broken_handbook_and_builds_once_it_is_fixed() {
 }
 
 #[test]
-fn serve_rebuilds_for_book_toml_and_the_theme_and_survives_a_broken_template() {
+fn w4_serve_rebuilds_for_book_toml_and_the_theme_and_survives_a_broken_template() {
     let book = book();
     let served = Served::start(&book);
     let events = served.events();
@@ -923,7 +923,7 @@ fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
 /// server's debug log shows what the page did: its request, its reload channel, and after
 /// the edit the same two again.
 #[test]
-fn serve_reloads_an_open_page_in_a_browser() {
+fn w1_serve_reloads_an_open_page_in_a_browser() {
     let Some(browser) = chromium() else { return };
     let book = book();
     let served = Served::start_with(&book, &["-vv"]);
@@ -1036,7 +1036,7 @@ fn serve_load() {
 /// A page open across a server restart reconnects by itself and reloads once, since the new
 /// server's build id differs; it does not reload in a loop.
 #[test]
-fn serve_restart_reconnects_an_open_page_and_reloads_it_once() {
+fn w5_serve_restart_reconnects_an_open_page_and_reloads_it_once() {
     let Some(browser) = chromium() else { return };
     let book = book();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -1068,7 +1068,7 @@ fn serve_restart_reconnects_an_open_page_and_reloads_it_once() {
 /// A broken edit shows an overlay on an open page, naming the file and line, with the
 /// problem as text: markup in it (here from a link as written) is shown, never run.
 #[test]
-fn serve_overlay_names_the_problem_as_text() {
+fn w4_serve_overlay_names_the_problem_as_text() {
     let Some(browser) = chromium() else { return };
     let book = book();
     let served = Served::start(&book);
@@ -1124,7 +1124,7 @@ fn serve_overlay_names_the_problem_as_text() {
 /// the server reads at once, do not keep a normal client waiting, do not cost a thread each,
 /// and are closed once the head timeout has passed.
 #[test]
-fn serve_answers_a_normal_client_while_slow_clients_trickle_headers() {
+fn s11_serve_answers_a_normal_client_while_slow_clients_trickle_headers() {
     use opsbook::serve::connections::{HEAD_TIMEOUT, MAX_CONNECTIONS};
     let book = book();
     let served = Served::start(&book);
@@ -1315,7 +1315,7 @@ fn serve_answers_several_requests_on_one_connection() {
 /// gets all of it (what its socket does not take at once is written as the page reads; see
 /// `reload::tests` for that part).
 #[test]
-fn serve_sends_a_large_error_event_whole() {
+fn w4_serve_sends_a_large_error_event_whole() {
     let book = book();
     let served = Served::start(&book);
     let events = served.events();
@@ -1340,7 +1340,7 @@ fn serve_sends_a_large_error_event_whole() {
 /// localhost are still refused (DNS rebinding needs a name), and the reload channel wants the
 /// origin the page came from. The test talks over loopback only.
 #[test]
-fn serve_on_every_interface_warns_and_accepts_ip_addresses_only() {
+fn s6_serve_on_every_interface_warns_and_accepts_ip_addresses_only() {
     let book = book();
     let served = Served::start_with(&book, &["--host", "0.0.0.0"]);
     let port = served.port;
@@ -1391,7 +1391,7 @@ fn serve_on_every_interface_warns_and_accepts_ip_addresses_only() {
 /// The default binding is loopback only, on the printed address and nowhere else.
 #[cfg(target_os = "linux")]
 #[test]
-fn serve_listens_only_on_the_printed_loopback_address() {
+fn s6_serve_listens_only_on_the_printed_loopback_address() {
     let book = book();
     let served = Served::start(&book);
     assert_eq!(served.get("/").status, 200);
@@ -1456,7 +1456,7 @@ fn serve_open_opens_the_served_url_with_the_browser_command() {
 /// When the system's watcher cannot start (here simulated: the real inotify limit is the
 /// machine's), the server says so, with the sysctl hint, and polls: edits still show up.
 #[test]
-fn serve_falls_back_to_polling_when_the_system_watcher_fails() {
+fn w3_serve_falls_back_to_polling_when_the_system_watcher_fails() {
     let book = book();
     let served = Served::start_with_env(&book, &[], &[("OPSBOOK_SIMULATE_WATCH_LIMIT", "1")]);
     let failed = |l: &String| l.starts_with("warning: the system's file watcher failed (");
@@ -1609,7 +1609,7 @@ fn serve_rebuilds_for_owners_yml() {
 /// (the deleted page too) and the problem names the linking file and line; restoring the
 /// page builds again.
 #[test]
-fn serve_keeps_the_last_good_site_when_a_linked_page_is_deleted() {
+fn w4_serve_keeps_the_last_good_site_when_a_linked_page_is_deleted() {
     let book = book();
     let served = Served::start(&book);
     let events = served.events();

@@ -3,7 +3,7 @@
 use crate::support::TestBook;
 
 #[test]
-fn task_counts_follow_gfm() {
+fn t1_task_counts_follow_gfm() {
     let book = TestBook::fixture("tasks/counting");
     let handbook = book.load();
     let doc = handbook.document("plan.md").unwrap();
@@ -39,7 +39,7 @@ fn task_counts_follow_gfm() {
 }
 
 #[test]
-fn progress_is_shown_only_with_tasks() {
+fn t1_progress_is_shown_only_with_tasks() {
     let book = TestBook::fixture("tasks/counting");
     book.build();
     let main = book.main_of("plan.html");

@@ -186,13 +186,23 @@ impl HttpResponse {
 
 /// Sends raw bytes, reads the whole answer (the server closes or the read times out).
 fn raw(port: u16, request: &[u8]) -> HttpResponse {
+    exchange(port, request).0
+}
+
+/// Like [`raw`], and whether the server ended the connection after its answer (rather than
+/// the read timing out).
+fn exchange(port: u16, request: &[u8]) -> (HttpResponse, bool) {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
     stream.write_all(request).unwrap();
     let mut bytes = Vec::new();
-    let _ = stream.read_to_end(&mut bytes);
+    let read = stream.read_to_end(&mut bytes);
+    let closed = !matches!(
+        &read,
+        Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut)
+    );
     let text = String::from_utf8_lossy(&bytes).into_owned();
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let status = head
@@ -203,7 +213,7 @@ fn raw(port: u16, request: &[u8]) -> HttpResponse {
     let chunked = head
         .to_ascii_lowercase()
         .contains("\r\ntransfer-encoding: chunked");
-    HttpResponse {
+    let response = HttpResponse {
         status,
         head: head.to_string(),
         body: if chunked {
@@ -211,7 +221,8 @@ fn raw(port: u16, request: &[u8]) -> HttpResponse {
         } else {
             body.to_string()
         },
-    }
+    };
+    (response, closed)
 }
 
 /// The body of a `Transfer-Encoding: chunked` answer.
@@ -755,12 +766,61 @@ fn w4_serve_rebuilds_for_book_toml_and_the_theme_and_survives_a_broken_template(
     assert!(served.get("/alpha.html").body.contains("Alpha text"));
 }
 
-#[test]
-fn serve_refuses_attacks_at_the_socket() {
+/// A handbook with a secret file beside its content: no request may reach it.
+fn book_with_a_secret() -> TestBook {
     let book = book();
     std::fs::write(book.root().join("secret.txt"), "TOP-SECRET").unwrap();
+    book
+}
+
+/// A refusal (400 or 404) whose body shows neither the secret, nor the password file, nor a
+/// path of this machine.
+fn assert_refused(served: &Served, book: &TestBook, target: &str) -> HttpResponse {
+    let r = get(served.port, target, "");
+    assert!(r.status == 400 || r.status == 404, "{target}: {}", r.status);
+    assert!(!r.body.contains("TOP-SECRET"), "{target}");
+    assert!(!r.body.contains("root:x:0:0"), "{target}");
+    assert!(
+        !r.body.contains(&book.root().display().to_string()),
+        "{target}"
+    );
+    let served_folder = std::env::temp_dir().join("opsbook-serve-");
+    assert!(
+        !r.body.contains(&served_folder.display().to_string()),
+        "{target}"
+    );
+    r
+}
+
+/// The first line and the headers of the reload channel's answer (the stream itself never
+/// ends, so only the head is read).
+fn reload_head(port: u16, headers: &str) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "GET /_opsbook/reload HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{headers}\r\n"
+    )
+    .unwrap();
+    let mut head = String::new();
+    let mut reader = BufReader::new(stream);
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+            return head;
+        }
+        head.push_str(&line);
+    }
+}
+
+/// Traversal in any encoding, raw (`--path-as-is`) or escaped once or twice, with slashes or
+/// backslashes, to a file beside the handbook or to /etc/passwd.
+#[test]
+fn s1_serve_refuses_traversal_in_any_encoding() {
+    let book = book_with_a_secret();
     let served = Served::start(&book);
-    let port = served.port;
     for target in [
         "/../Cargo.toml",
         "/../secret.txt",
@@ -769,43 +829,127 @@ fn serve_refuses_attacks_at_the_socket() {
         "/.%252e/secret.txt",
         "/..%5csecret.txt",
         "/..\\secret.txt",
-        "/.opsbook-output",
-        "//evil/",
-        "http://evil/secret.txt",
-        "/%00",
-        "/%zz",
-        "/%ff",
-        "*",
+        "/../../etc/passwd",
+        "/../../../../../../../../etc/passwd",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/.%252e/.%252e/etc/passwd",
+        "/..%2f..%2fetc%2fpasswd",
+        "/..\\..\\secret.txt",
+        "/..%5c..%5csecret.txt",
+        "/runbooks/../../secret.txt",
+    ] {
+        assert_refused(&served, &book, target);
+    }
+    assert_eq!(served.get("/alpha.html").status, 200);
+}
+
+/// Request targets that are not a path of this server: 400, never resolved against the root.
+#[test]
+fn s2_serve_refuses_request_targets_that_are_not_an_origin_path() {
+    let book = book_with_a_secret();
+    let served = Served::start(&book);
+    let port = served.port;
+    let ours = format!("http://127.0.0.1:{port}/alpha.html");
+    for target in [
         "../secret.txt",
+        "http://evil/secret.txt",
+        ours.as_str(),
+        "//evil/",
+        "*",
         "/alpha.html#frag",
+        "/%00",
+        "/alpha.html%00",
+    ] {
+        let r = assert_refused(&served, &book, target);
+        assert_eq!(r.status, 400, "{target}");
+    }
+    // An invalid escape, and invalid UTF-8 once decoded: 400 or 404.
+    for target in ["/%zz", "/%ff", "/%c3%28.html"] {
+        assert_refused(&served, &book, target);
+    }
+    assert_eq!(
+        raw(port, b"GET /a b c HTTP/1.1\r\nHost: x\r\n\r\n").status,
+        400
+    );
+    assert_eq!(served.get("/alpha.html").status, 200);
+}
+
+/// Only files of the build output are served: not the handbook's sources, not hidden files,
+/// not other spellings of a page (case, trailing dot, alternate data stream).
+#[test]
+fn s3_serve_serves_the_files_of_the_build_output_and_nothing_else() {
+    let book = book_with_a_secret();
+    book.file(".git/config", "[core]\n\trepositoryformatversion = 0\n");
+    let served = Served::start(&book);
+    for target in [
+        "/.opsbook-output",
         "/.git/config",
         "/content/alpha.md",
+        "/../content/alpha.md",
+        "/book.toml",
+        "/secret.txt",
+        "/book/alpha.html",
+        "/ALPHA.HTML",
+        "/Alpha.html",
         "/alpha.html/.",
         "/alpha.html\\",
         "/alpha.html::$DATA",
         "/alpha.html.",
     ] {
-        let r = get(port, target, "");
-        assert!(r.status == 400 || r.status == 404, "{target}: {}", r.status);
-        assert!(!r.body.contains("TOP-SECRET"), "{target}");
-        assert!(
-            !r.body.contains(&book.root().display().to_string()),
-            "{target}"
-        );
+        let r = assert_refused(&served, &book, target);
+        assert!(!r.body.contains("repositoryformatversion"), "{target}");
     }
-    // DNS rebinding: a foreign Host is refused, on pages and on the reload channel.
-    let foreign = raw(
-        port,
-        b"GET /alpha.html HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n",
-    );
+    // Every file a clean build writes is served as built.
+    assert_served_equals_a_clean_build(&served, &book);
+    assert_eq!(served.get("/book/alpha.html").status, 404);
+    assert_eq!(served.get("/alpha.html").status, 200);
+}
+
+/// DNS rebinding: a Host other than this server's (loopback names and addresses with its
+/// port) is refused on every path, the reload channel included.
+#[test]
+fn s7_serve_refuses_a_foreign_host_on_every_path() {
+    let book = book();
+    let served = Served::start(&book);
+    let port = served.port;
+    let with_host = |host: &str, target: &str| {
+        raw(
+            port,
+            format!("GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        )
+    };
+    let foreign = with_host("evil.example", "/alpha.html");
     assert_eq!(foreign.status, 403);
+    assert!(!foreign.body.contains("Alpha text"), "{}", foreign.body);
     let foreign = raw(
         port,
         format!("GET /_opsbook/reload HTTP/1.1\r\nHost: evil.example:{port}\r\nConnection: close\r\n\r\n").as_bytes(),
     );
     assert_eq!(foreign.status, 403);
+    let evil = format!("evil.example:{port}");
+    let other_port = format!("127.0.0.1:{}", port.wrapping_add(1));
+    let suffixed = format!("localhost.evil.example:{port}");
+    for (host, target) in [
+        (evil.as_str(), "/"),
+        (evil.as_str(), "/alpha.html"),
+        (evil.as_str(), "/nope.html"),
+        (evil.as_str(), "/_opsbook/opsbook.css"),
+        (evil.as_str(), "/catalog.json"),
+        (other_port.as_str(), "/"),
+        (suffixed.as_str(), "/"),
+    ] {
+        let r = with_host(host, target);
+        assert_eq!(r.status, 403, "{host} {target}");
+        assert!(!r.body.contains("Alpha text"), "{host} {target}");
+    }
+    // Two Host headers, even both ours, are refused; no Host at all too.
     assert_eq!(
         get(port, "/", &format!("Host: localhost:{port}\r\n")).status,
+        403
+    );
+    assert_eq!(
+        raw(port, b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n").status,
         403
     );
     assert_eq!(
@@ -817,40 +961,87 @@ fn serve_refuses_attacks_at_the_socket() {
         .status,
         200
     );
-    // The reload channel wants our own origin.
+    for host in [format!("127.0.0.1:{port}"), format!("[::1]:{port}")] {
+        assert_eq!(with_host(&host, "/alpha.html").status, 200, "{host}");
+    }
+    assert_eq!(served.get("/alpha.html").status, 200);
+}
+
+/// The reload channel wants our own origin: a page of another origin cannot open it, while
+/// the page's own origin and clients that send no Origin (not a browser page) can.
+#[test]
+fn s9_serve_reload_channel_refuses_other_origins() {
+    let book = book();
+    let served = Served::start(&book);
+    let port = served.port;
     let origin = get(port, "/_opsbook/reload", "Origin: http://evil.example\r\n");
     assert_eq!(origin.status, 403);
-    // Malformed requests get 400 and the server keeps serving.
-    assert_eq!(raw(port, b"GARBAGE\r\n\r\n").status, 400);
-    assert_eq!(
-        raw(port, b"GET /a b c HTTP/1.1\r\nHost: x\r\n\r\n").status,
-        400
-    );
-    let post = raw(
-        port,
+    for origin in [
+        "http://evil.example".to_string(),
+        format!("http://evil.example:{port}"),
+        "http://10.0.0.5".to_string(),
+        format!("http://10.0.0.5:{port}"),
+        "null".to_string(),
+        format!("https://127.0.0.1:{port}"),
+    ] {
+        let head = reload_head(port, &format!("Origin: {origin}\r\n"));
+        assert!(head.starts_with("HTTP/1.1 403 "), "{origin}: {head}");
+    }
+    for headers in [
+        format!("Origin: http://127.0.0.1:{port}\r\n"),
+        String::new(),
+    ] {
+        let head = reload_head(port, &headers);
+        assert!(head.starts_with("HTTP/1.1 200 "), "{headers:?}: {head}");
+        assert!(
+            head.to_ascii_lowercase()
+                .contains("content-type: text/event-stream"),
+            "{head}"
+        );
+    }
+    assert_eq!(served.get("/alpha.html").status, 200);
+}
+
+/// Framing the server cannot read one way only (smuggling), oversized or countless headers,
+/// a method a static site does not take: refused, the connection closed, the server serving.
+#[test]
+fn s10_serve_refuses_ambiguous_framing_and_keeps_serving() {
+    let book = book();
+    let served = Served::start(&book);
+    let port = served.port;
+    // Each is answered, the connection is closed (not left to time out), and the next normal
+    // request is served.
+    let refused = |request: &[u8]| {
+        let (answer, closed) = exchange(port, request);
+        assert!(closed, "the connection stayed open after {}", answer.status);
+        assert_eq!(served.get("/alpha.html").status, 200);
+        answer
+    };
+    assert_eq!(refused(b"GARBAGE\r\n\r\n").status, 400);
+    let post = refused(
         format!("POST /alpha.html HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").as_bytes(),
     );
     assert_eq!(post.status, 405);
-    // Framing: a space before the colon, oversized and countless headers.
-    let smuggled = raw(
-        port,
+    // A space before the colon, conflicting lengths, chunked and a length at once.
+    let smuggled = refused(
         format!("POST /alpha.html HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nTransfer-Encoding : chunked\r\nContent-Length: 4\r\nConnection: close\r\n\r\nabcd").as_bytes(),
     );
     assert_eq!(smuggled.status, 400);
     assert_eq!(smuggled.header("Connection").as_deref(), Some("close"));
-    let conflicting = raw(
-        port,
+    let conflicting = refused(
         format!("POST /alpha.html HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\nabcde").as_bytes(),
     );
     assert_eq!(conflicting.status, 400);
-    let both = raw(
-        port,
+    let both = refused(
         format!("POST /alpha.html HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\n").as_bytes(),
     );
     assert_eq!(both.status, 400);
-    let big = get(port, "/", &format!("X-Big: {}\r\n", "a".repeat(100_000)));
+    let head = |extra: &str| {
+        format!("GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n{extra}\r\n")
+    };
+    let big = refused(head(&format!("X-Big: {}\r\n", "a".repeat(100_000))).as_bytes());
     assert_eq!(big.status, 431);
-    let many = get(port, "/", &"X-A: b\r\n".repeat(10_000));
+    let many = refused(head(&"X-A: b\r\n".repeat(10_000)).as_bytes());
     assert_eq!(many.status, 431);
     assert_eq!(served.get("/alpha.html").status, 200);
 }

@@ -282,7 +282,7 @@ fn y3_one_run_lists_every_bad_file() {
 }
 
 #[test]
-fn ten_megabyte_document_builds_in_seconds() {
+fn p1_ten_megabyte_document_builds_in_seconds() {
     let mut body = String::from("---\ntitle: Huge\n---\n");
     let mut i = 0;
     while body.len() < 10 * 1024 * 1024 {
@@ -305,7 +305,7 @@ fn ten_megabyte_document_builds_in_seconds() {
 }
 
 #[test]
-fn pathological_markdown_does_not_overflow() {
+fn p2_pathological_markdown_does_not_overflow() {
     let cases: Vec<(&str, String)> = vec![
         ("links", "[a](<b".repeat(50_000)),
         ("comments", "!-- <".repeat(10_000)),

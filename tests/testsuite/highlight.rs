@@ -26,7 +26,7 @@ fn known_language_is_highlighted_unknown_is_plain() {
 }
 
 #[test]
-fn huge_line_falls_back_to_plain_text_with_a_warning() {
+fn p3_huge_line_falls_back_to_plain_text_with_a_warning() {
     let book = TestBook::new();
     let line = "x".repeat(1024 * 1024);
     book.file(

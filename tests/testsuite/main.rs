@@ -21,6 +21,7 @@ mod links;
 mod lock;
 mod navigation;
 mod new;
+mod properties;
 mod review;
 mod sample;
 mod search;

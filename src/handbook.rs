@@ -558,6 +558,18 @@ fn load_bytes(bytes: &[u8], rel: &str, ctx: &LoadContext<'_>) -> (Loaded, Vec<Di
     for note in &rendered.notes {
         diagnostics.push(Diagnostic::warning(note.kind, &source, note.line).message(&note.message));
     }
+    if rendered.text.len() > crate::search::index::MAX_TEXT {
+        let mib = |n: usize| n as f64 / (1 << 20) as f64;
+        diagnostics.push(
+            Diagnostic::warning("search-truncated", &source, split.body_line)
+                .message(format!(
+                    "the document has {:.1} MiB of text; search finds words in its first {:.0} MiB only",
+                    mib(rendered.text.len()),
+                    mib(crate::search::index::MAX_TEXT)
+                ))
+                .help("split it into several pages, or link a large log instead of pasting it"),
+        );
+    }
     let title = meta
         .title
         .clone()

@@ -110,6 +110,25 @@ pub struct Source<'a> {
     pub body_start: usize,
 }
 
+/// The most text of one document that is indexed: a document longer than this (a log pasted
+/// whole, say) is found by its title, headings and first part only, and the build says so.
+pub const MAX_TEXT: usize = 1 << 20;
+
+/// How much of `text` is indexed: all of it, or up to [`MAX_TEXT`] bytes, cut between words.
+pub fn indexed_len(text: &str) -> usize {
+    if text.len() <= MAX_TEXT {
+        return text.len();
+    }
+    let mut end = MAX_TEXT;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end]
+        .rfind(char::is_whitespace)
+        .filter(|&space| space > MAX_TEXT / 2)
+        .unwrap_or(end)
+}
+
 impl<'a> Source<'a> {
     /// A loaded document with its review state.
     pub fn of(handbook: &'a Handbook, i: usize, state: &'a str) -> Source<'a> {
@@ -119,6 +138,7 @@ impl<'a> Source<'a> {
     /// A document of `handbook` (or a version it replaced) with its review state.
     pub fn of_document(handbook: &'a Handbook, d: &'a Document, state: &'a str) -> Source<'a> {
         let r = &d.rendered;
+        let end = indexed_len(&r.text);
         Source {
             title: &d.title,
             url: &d.url,
@@ -134,16 +154,17 @@ impl<'a> Source<'a> {
                 .into_iter()
                 .flatten()
                 .collect(),
-            text: &r.text,
+            text: &r.text[..end],
             headings: r
                 .headings
                 .iter()
+                .filter(|h| h.text_offset <= end)
                 .map(|h| (h.text.as_str(), h.id.as_str(), h.text_offset))
                 .collect(),
             body_start: r
                 .title_heading
                 .as_ref()
-                .map_or(0, |h| (h.text.len() + 1).min(r.text.len())),
+                .map_or(0, |h| (h.text.len() + 1).min(end)),
         }
     }
 }
@@ -561,6 +582,19 @@ mod tests {
         sorted.sort_unstable();
         assert_eq!(names, sorted);
         assert_eq!(index.snippets.len(), 3);
+    }
+
+    #[test]
+    fn long_texts_are_indexed_up_to_the_cap_between_words() {
+        assert_eq!(indexed_len("short text"), 10);
+        let long = "word ".repeat(MAX_TEXT / 5 + 100);
+        let end = indexed_len(&long);
+        assert!(end <= MAX_TEXT && end > MAX_TEXT - 5, "{end}");
+        assert_eq!(&long[end..end + 1], " ", "cut before a space");
+        // Multi-byte characters are never cut in half.
+        let wide = "é".repeat(MAX_TEXT);
+        let end = indexed_len(&wide);
+        assert!(wide.is_char_boundary(end) && end <= MAX_TEXT && end > MAX_TEXT - 2);
     }
 
     #[test]

@@ -302,6 +302,11 @@ fn p1_ten_megabyte_document_builds_in_seconds() {
     assert!(elapsed < Duration::from_secs(60), "took {elapsed:?}");
     let catalog = book.catalog();
     assert_eq!(catalog[0]["checklist"]["total"], 2 * i);
+    // Search indexes the first mebibyte of its text, and says so.
+    assert!(
+        stderr.contains("content/huge.md:4: warning[search-truncated]"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -474,4 +474,27 @@ mod tests {
         );
         assert!(script.contains("if(initial.length)show(initial);"));
     }
+
+    /// The problems in the script come from what users wrote (a link as written, a file name):
+    /// a script end and the two line separators that end a string in older JavaScript engines
+    /// stay data, and the data reads back as it was.
+    #[test]
+    fn x2_problems_in_the_script_keep_script_ends_and_line_separators_as_data() {
+        let message = "link `</script><script>alert(1)</script>` is \u{2028}broken\u{2029}";
+        let problem = Problem::from(
+            &Diagnostic::error("broken-link", "content/a\u{2028}b.md", 3).message(message),
+        );
+        let script = client_script(&Status {
+            build: "a-1".into(),
+            errors: vec![problem],
+        });
+        assert_eq!(script.matches("</script").count(), 1, "{script}");
+        assert!(script.ends_with("</script>"), "{script}");
+        assert!(!script.contains(['\u{2028}', '\u{2029}']), "{script}");
+        let start = script.find("var initial=").unwrap() + "var initial=".len();
+        let end = start + script[start..].find(";\nif(initial.length)").unwrap();
+        let back: serde_json::Value = serde_json::from_str(&script[start..end]).unwrap();
+        assert_eq!(back[0]["message"], message);
+        assert_eq!(back[0]["path"], "content/a\u{2028}b.md");
+    }
 }

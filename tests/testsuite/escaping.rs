@@ -171,3 +171,112 @@ fn x4_markdown_body_policy_is_pinned() {
     assert!(!main.contains("alert('heading')"), "{main}");
     assert!(main.contains("<h2 id="), "{main}");
 }
+
+/// Whether `value` holds a string equal to `wanted` (or containing it, with `whole` false)
+/// anywhere inside.
+fn holds(value: &serde_json::Value, wanted: &str, whole: bool) -> bool {
+    match value {
+        serde_json::Value::String(s) => {
+            if whole {
+                s == wanted
+            } else {
+                s.contains(wanted)
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().any(|v| holds(v, wanted, whole)),
+        serde_json::Value::Object(map) => map.values().any(|v| holds(v, wanted, whole)),
+        _ => false,
+    }
+}
+
+/// A front-matter string that would end an inline script, with the two line separators that
+/// end a string in older JavaScript engines, in every field that reaches the search index and
+/// the navigation data. Those are script files apart from the pages, and in them the string is
+/// escaped: no `</script`, no raw separator, and the data parses (as the search client parses
+/// it over HTTP, as JSON) back to the very string written. The pages have no inline script but
+/// the theme's own.
+#[test]
+fn x2_script_breakers_in_front_matter_stay_data_in_the_index_and_the_navigation() {
+    // (Inside the string: leading and trailing white space, separators included, is trimmed.)
+    const BREAKER: &str = "</script>\u{2028}<script>alert(1)</script>\u{2029}end";
+    let written = r#"</script>\u2028<script>alert(1)</script>\u2029end"#;
+    let book = TestBook::new();
+    book.file(
+        "content/runbooks/breaker.md",
+        &format!(
+            "---\ntitle: \"Breaker {written}\"\nowner: \"{written}\"\ntags: [\"{written}\"]\nstatus: \"{written}\"\nservice: \"{written}\"\nlast_reviewed: 2026-11-01\n---\nBody with `</script><script>alert(2)</script>` in code, and\u{2028}separators\u{2029}too.\n"
+        ),
+    )
+    .file(
+        "content/other.md",
+        "---\ntitle: Other\n---\nSee [the breaker](runbooks/breaker.md).\n",
+    );
+    let (code, stderr) = book.cli_build();
+    assert_eq!(code, 0, "{stderr}");
+    let title = format!("Breaker {BREAKER}");
+    let files = snapshot_tree(&book.out());
+
+    // The script files with data: the search index (the first `(` to the last `)` are the
+    // arguments, as the client reads them) and the navigation (`window.OPSBOOK_NAV = …;`).
+    let mut index = Vec::new();
+    for (name, bytes) in &files {
+        let text = std::str::from_utf8(bytes).unwrap();
+        let data = if name.starts_with("_opsbook/search/") {
+            let args = &text[text.find('(').unwrap() + 1..text.rfind(')').unwrap()];
+            format!("[{args}]")
+        } else if name == "_opsbook/nav.js" {
+            let start = text.find(" = ").unwrap() + 3;
+            text[start..text.rfind(';').unwrap()].to_string()
+        } else {
+            continue;
+        };
+        assert!(!text.to_ascii_lowercase().contains("</script"), "{name}");
+        assert!(!text.contains(['\u{2028}', '\u{2029}']), "{name}");
+        let value: serde_json::Value =
+            serde_json::from_str(&data).unwrap_or_else(|e| panic!("{name}: {e}\n{data}"));
+        index.push((name.clone(), value));
+    }
+    let names: Vec<&str> = index.iter().map(|(n, _)| n.as_str()).collect();
+    assert!(names.contains(&"_opsbook/nav.js"), "{names:?}");
+    assert!(names.contains(&"_opsbook/search/index.js"), "{names:?}");
+    let find = |wanted: &str, whole: bool| {
+        index
+            .iter()
+            .filter(|(_, v)| holds(v, wanted, whole))
+            .map(|(n, _)| n.as_str())
+            .collect::<Vec<_>>()
+    };
+    let with_title = find(&title, true);
+    assert!(with_title.contains(&"_opsbook/nav.js"), "{with_title:?}");
+    assert!(
+        with_title.contains(&"_opsbook/search/index.js"),
+        "{with_title:?}"
+    );
+    // Owner and tag, whole, in the index's filters; the code of the body in a snippet.
+    assert!(find(BREAKER, true).contains(&"_opsbook/search/index.js"));
+    assert!(
+        !find("</script><script>alert(2)</script>", false).is_empty(),
+        "the body's code is in no snippet"
+    );
+
+    // The catalog is JSON too, and reads back the same.
+    let catalog = book.catalog();
+    let entry = catalog
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["path"] == "content/runbooks/breaker.md")
+        .unwrap();
+    assert_eq!(entry["title"], title.as_str());
+    assert_eq!(entry["tags"], serde_json::json!([BREAKER]));
+    assert_eq!(entry["owners"], serde_json::json!([BREAKER]));
+
+    let mut pages = 0;
+    for (name, bytes) in &files {
+        if name.ends_with(".html") {
+            pages += 1;
+            assert_no_injection(name, &String::from_utf8_lossy(bytes));
+        }
+    }
+    assert!(pages >= 5, "only {pages} pages checked");
+}

@@ -280,6 +280,90 @@ fn r4_github_annotations_match_the_golden_file_and_escape_properties() {
         .ends_with("opsbook check 2026-11-21: 7 errors, 7 warnings in 9 documents\n"));
 }
 
+/// 75 stale documents in GitHub Actions: ten annotations, the longest overdue first, and one
+/// notice counting the 65 left out; the JSON, SARIF and Markdown reports of the same run hold
+/// all 75, and every count agrees.
+#[test]
+fn r3_github_annotations_stop_at_ten_worst_first_and_the_other_reports_hold_all() {
+    let book = TestBook::new();
+    let first: jiff::civil::Date = "2026-01-01".parse().unwrap();
+    for k in 0..75 {
+        // Reviewed on shuffled days: the order of the paths is not the order of staleness.
+        let reviewed = first
+            .checked_add(jiff::Span::new().days((k * 37) % 75))
+            .unwrap();
+        book.file(
+            &format!("content/runbooks/doc-{k:02}.md"),
+            &format!("---\ntitle: Doc {k}\nowner: alice\nlast_reviewed: {reviewed}\nreview_every: 30d\n---\n\nText.\n"),
+        );
+    }
+    std::fs::create_dir(book.root().join("out")).unwrap();
+    let out = run(
+        &book,
+        &[
+            "--format",
+            "github",
+            "--report",
+            "json=out/check.json",
+            "--report",
+            "sarif=out/check.sarif",
+            "--report",
+            "markdown=out/summary.md",
+        ],
+    );
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let read = |p: &str| std::fs::read_to_string(book.root().join(p)).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&read("out/check.json")).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 75);
+    assert!(findings.iter().all(|f| f["kind"] == "stale"));
+    assert_eq!(report["summary"]["stale"], 75);
+    assert_eq!(report["summary"]["errors"], 75);
+
+    let mut worst: Vec<(i64, &str)> = findings
+        .iter()
+        .map(|f| {
+            (
+                f["days_overdue"].as_i64().unwrap(),
+                f["path"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    worst.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    let worst: Vec<&str> = worst[..10].iter().map(|(_, path)| *path).collect();
+    let annotated: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("::error ") || l.starts_with("::warning "))
+        .map(|l| l.split_once(" file=").unwrap().1.split(',').next().unwrap())
+        .collect();
+    assert_eq!(annotated, worst, "{}", out.stdout);
+    let notices: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("::notice "))
+        .collect();
+    assert_eq!(notices.len(), 1, "{}", out.stdout);
+    assert!(
+        notices[0].starts_with("::notice title=opsbook check::65 more findings are not annotated"),
+        "{}",
+        notices[0]
+    );
+    assert!(
+        out.stdout
+            .ends_with("opsbook check 2026-11-21: 75 errors, 0 warnings in 75 documents\n"),
+        "{}",
+        out.stdout
+    );
+
+    let sarif: serde_json::Value = serde_json::from_str(&read("out/check.sarif")).unwrap();
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 75);
+    let summary = read("out/summary.md");
+    assert!(summary.contains("| stale | 75 |"), "{summary}");
+    let rows = summary.lines().filter(|l| l.starts_with("| 🔴")).count();
+    assert_eq!(rows, 75, "{summary}");
+}
+
 #[test]
 fn r4_annotation_escaping_of_paths_and_messages() {
     use opsbook::report::{escape_data, escape_property};

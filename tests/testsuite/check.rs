@@ -146,6 +146,114 @@ fn r1_json_report_matches_the_golden_file_byte_for_byte_twice() {
     assert_eq!(order, sorted);
 }
 
+/// The every-kind handbook again, its files created in the reverse order.
+fn every_kind_reversed() -> TestBook {
+    let from = fixtures().join("check/every-kind");
+    let book = TestBook::new();
+    let mut files: Vec<_> = walkdir::WalkDir::new(&from)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .collect();
+    files.reverse();
+    for f in files {
+        let rel = f.path().strip_prefix(&from).unwrap().to_str().unwrap();
+        book.bytes(rel, &std::fs::read(f.path()).unwrap());
+    }
+    book
+}
+
+/// Every format of the report is the same, byte for byte, for a copy of the handbook made in
+/// another order, in another folder, under another time zone and locale.
+#[test]
+fn r1_reports_do_not_depend_on_time_zone_locale_file_order_or_folder() {
+    let a = every_kind();
+    let b = every_kind_reversed();
+    for format in ["json", "sarif", "text", "github", "markdown", "junit"] {
+        let here = run(&a, &["--format", format]);
+        let there = check(&b, &["--format", format])
+            .env("TZ", "Pacific/Kiritimati")
+            .env("LC_ALL", "de_DE.UTF-8")
+            .env("LANG", "de_DE.UTF-8")
+            .output()
+            .unwrap();
+        assert_eq!(here.code, 1, "{format}: {}", here.stderr);
+        assert_eq!(there.status.code(), Some(1), "{format}");
+        assert!(
+            here.stdout.as_bytes() == there.stdout,
+            "{format} differs:\n{}\n---\n{}",
+            here.stdout,
+            String::from_utf8_lossy(&there.stdout)
+        );
+    }
+}
+
+/// `9 days` and `1 day` alike as `N days`: the parts of a message that count days.
+fn without_day_counts(message: &str) -> String {
+    let words: Vec<&str> = message.split(' ').collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let is_count = words[i].bytes().all(|b| b.is_ascii_digit());
+        if is_count && words.get(i + 1).is_some_and(|w| w.starts_with("day")) {
+            out.push("N days".to_string());
+            i += 2;
+        } else {
+            out.push(words[i].to_string());
+            i += 1;
+        }
+    }
+    out.join(" ")
+}
+
+/// Another `--today` changes only what depends on the date: the date itself, the days
+/// overdue (one more a day later) and the messages that count days.
+#[test]
+fn r1_changing_only_today_changes_only_the_date_dependent_fields() {
+    let book = every_kind();
+    let json = |today: &str| -> serde_json::Value {
+        let out = book
+            .cmd(&["check", "--today", today, "--format", "json"])
+            .env("GIT_CEILING_DIRECTORIES", book.root().parent().unwrap())
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let before = json(TODAY);
+    let after = json("2026-11-22");
+    assert_eq!(before["today"], TODAY);
+    assert_eq!(after["today"], "2026-11-22");
+    assert_eq!(before["summary"], after["summary"]);
+    let (before, after) = (
+        before["findings"].as_array().unwrap(),
+        after["findings"].as_array().unwrap(),
+    );
+    assert_eq!(before.len(), after.len());
+    let mut changed = 0;
+    for (b, a) in before.iter().zip(after) {
+        let (b, a) = (b.as_object().unwrap(), a.as_object().unwrap());
+        assert_eq!(
+            b.keys().collect::<Vec<_>>(),
+            a.keys().collect::<Vec<_>>(),
+            "{b:?}"
+        );
+        for (key, value) in b {
+            match key.as_str() {
+                "days_overdue" => {
+                    assert_eq!(a[key].as_i64(), Some(value.as_i64().unwrap() + 1), "{b:?}")
+                }
+                "message" => {
+                    let (b, a) = (value.as_str().unwrap(), a[key].as_str().unwrap());
+                    assert_eq!(without_day_counts(b), without_day_counts(a));
+                    changed += usize::from(a != b);
+                }
+                _ => assert_eq!(&a[key], value, "{key} of {b:?}"),
+            }
+        }
+    }
+    assert_eq!(changed, 3, "stale, due-soon and overdue-action count days");
+}
+
 #[test]
 fn stale_finding_points_at_last_reviewed_with_due_date_and_days() {
     let book = every_kind();
@@ -540,6 +648,56 @@ fn r2_usage_and_configuration_problems_exit_2() {
     let out = run(&broken, &[]);
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("book.toml:2"), "{}", out.stderr);
+}
+
+/// An unreadable file: a document is an `invalid-document` finding, the other documents are
+/// still checked and the exit code is 1 (contract section 7: a document that cannot be read
+/// or parsed is a finding, so that the nightly report is always complete), while an unreadable
+/// book.toml is a configuration problem, exit 2, as is an unknown flag. The file is a socket,
+/// which no one can read, not even root.
+#[cfg(unix)]
+#[test]
+fn r2_unreadable_files_and_unknown_flags() {
+    use std::os::unix::net::UnixListener;
+    let book = TestBook::new();
+    book.file(
+        "content/a.md",
+        "---\ntitle: A\nowner: alice\nlast_reviewed: 2020-01-01\n---\n\nText.\n",
+    );
+    let _document = UnixListener::bind(book.root().join("content/locked.md")).unwrap();
+    let out = run(&book, &["--format", "json"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    let kinds: Vec<(&str, &str)> = findings
+        .iter()
+        .map(|f| (f["path"].as_str().unwrap(), f["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("content/a.md", "stale"),
+            ("content/locked.md", "invalid-document")
+        ]
+    );
+    assert!(
+        findings[1]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("could not read"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(report["summary"]["documents"], 2);
+    assert_eq!(run(&book, &["--fail-on", "never"]).code, 0);
+
+    assert_eq!(run(&book, &["--no-such-flag"]).code, 2);
+    std::fs::remove_file(book.root().join("book.toml")).unwrap();
+    let _config = UnixListener::bind(book.root().join("book.toml")).unwrap();
+    let out = run(&book, &["--format", "json"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("book.toml"), "{}", out.stderr);
+    assert_eq!(out.stdout, "");
 }
 
 #[test]

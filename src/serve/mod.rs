@@ -596,3 +596,111 @@ pub fn absolute_root(root: &Path) -> Result<PathBuf> {
     root.canonicalize()
         .with_context(|| format!("could not find the handbook folder {}", root.display()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use notify::event::{EventKind, Flag, ModifyKind};
+    use notify::Event;
+
+    /// A builder of the handbook in `root` into `base`, writing down what it did in `seen`.
+    fn builder(root: &Path, base: &Path, seen: Arc<Mutex<Vec<&'static str>>>) -> Builder {
+        let notify: Notify = Arc::new(move |notice| {
+            let what = match notice {
+                Notice::Built { .. } => "built",
+                Notice::Updated { .. } => "updated",
+                Notice::Failed(_) => "failed",
+                _ => return,
+            };
+            seen.lock().unwrap().push(what);
+        });
+        let site = base.join("site");
+        Builder {
+            options: ServeOptions {
+                root: root.to_path_buf(),
+                host: IpAddr::from([127, 0, 0, 1]),
+                port: 0,
+                poll: false,
+                today: Some("2026-11-21".parse().unwrap()),
+                drafts: false,
+                native_watcher_fails: false,
+            },
+            cache: Store::at(base.join("cache")),
+            out: site.clone(),
+            reuse: Mutex::default(),
+            live: Mutex::default(),
+            served: Arc::new(RwLock::new(site)),
+            epoch: 1,
+            counter: AtomicU64::new(0),
+            notify,
+            targets: Mutex::new(None),
+        }
+    }
+
+    /// When the watcher says it may have missed changes (a `Rescan` flag after a queue
+    /// overflow; an error of the watcher is turned into the same), the next rebuild builds
+    /// everything: even when the paths it did see would allow updating one page, and even when
+    /// it saw no path at all.
+    #[test]
+    fn w3_a_rescan_builds_everything() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap().join("handbook");
+        let base = dir.path().canonicalize().unwrap().join("serve");
+        std::fs::create_dir_all(root.join("content")).unwrap();
+        std::fs::create_dir_all(&base).unwrap();
+        std::fs::write(root.join("book.toml"), "[book]\ntitle = \"Rescan\"\n").unwrap();
+        let a = root.join("content/a.md");
+        let edit = |text: &str| {
+            std::fs::write(&a, format!("---\ntitle: A\nowner: ops\n---\n{text}\n")).unwrap()
+        };
+        edit("First version.");
+        std::fs::write(
+            root.join("content/b.md"),
+            "---\ntitle: B\nowner: ops\n---\nSee [a](a.md).\n",
+        )
+        .unwrap();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let builder = builder(&root, &base, seen.clone());
+        builder.full_build(true, Instant::now());
+        let seen = || seen.lock().unwrap().clone();
+        assert_eq!(seen(), ["built"]);
+        let page = || std::fs::read_to_string(base.join("site/a.html")).unwrap();
+        let targets = builder.current_targets();
+        let (tx, rx) = mpsc::channel();
+        let watched = |event: &Event| {
+            for change in targets.changes(event, false) {
+                tx.send(change).unwrap();
+            }
+        };
+        let modified = Event::new(EventKind::Modify(ModifyKind::Any)).add_path(a.clone());
+        let rescan = Event::new(EventKind::Other).set_flag(Flag::Rescan);
+
+        // A change of text, seen whole: applied to the last build, one page.
+        edit("Second version.");
+        watched(&modified);
+        let burst = watch::next_burst(&rx).unwrap();
+        assert!(!burst.unknown);
+        assert!(builder.build(&burst).is_some());
+        assert_eq!(seen(), ["built", "updated"]);
+        assert!(page().contains("Second version."));
+
+        // The same change, but the watcher may have missed some: everything is built.
+        edit("Third version.");
+        watched(&modified);
+        watched(&rescan);
+        let burst = watch::next_burst(&rx).unwrap();
+        assert!(burst.unknown);
+        assert!(builder.build(&burst).is_some());
+        assert_eq!(seen(), ["built", "updated", "built"]);
+        assert!(page().contains("Third version."));
+
+        // A change the watcher did not see at all, then a rescan: found and built.
+        edit("Fourth version, never seen.");
+        watched(&rescan);
+        let burst = watch::next_burst(&rx).unwrap();
+        assert!(burst.paths.is_empty() && burst.unknown);
+        assert!(builder.build(&burst).is_some());
+        assert_eq!(seen(), ["built", "updated", "built", "built"]);
+        assert!(page().contains("Fourth version, never seen."));
+    }
+}

@@ -1,0 +1,65 @@
+//! The one Markdown pass: never panics, every line it reports is a line of the body, anchors
+//! are unique, no script or `javascript:` link gets through, and the pass without HTML (what
+//! `check` runs) sees exactly what the pass with HTML sees.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use opsbook::markdown::{render, Input};
+
+fuzz_target!(|body: &str| {
+    let body_line = 3;
+    let input = Input {
+        body,
+        body_line,
+        rel: "runbooks/page.md",
+        title: None,
+        html: true,
+        highlights: None,
+    };
+    let full = render(input);
+    let last = body_line + body.split('\n').count() - 1;
+    let in_body = |line: usize| line >= body_line && line <= last;
+    for h in &full.headings {
+        assert!(
+            in_body(h.line),
+            "heading line {} not in {body_line}..={last}",
+            h.line
+        );
+        assert!(h.text_offset <= full.text.len());
+    }
+    for l in &full.links {
+        assert!(
+            in_body(l.line),
+            "link line {} not in {body_line}..={last}",
+            l.line
+        );
+        assert!(l.column >= 1);
+    }
+    for t in &full.tasks {
+        assert!(
+            in_body(t.line),
+            "task line {} not in {body_line}..={last}",
+            t.line
+        );
+    }
+    let mut ids: Vec<&str> = full.headings.iter().map(|h| h.id.as_str()).collect();
+    ids.extend(full.title_heading.iter().map(|h| h.id.as_str()));
+    let count = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), count, "heading anchors are unique");
+    let html = full.html.to_ascii_lowercase();
+    assert!(!html.contains("<script"), "{}", full.html);
+    assert!(!html.contains("href=\"javascript:"), "{}", full.html);
+    assert!(!html.contains("src=\"javascript:"), "{}", full.html);
+
+    let lean = render(Input {
+        html: false,
+        ..input
+    });
+    assert_eq!(lean.headings, full.headings);
+    assert_eq!(lean.links, full.links);
+    assert_eq!(lean.tasks, full.tasks);
+    assert_eq!(lean.text, full.text);
+    assert_eq!(lean.title_heading, full.title_heading);
+});

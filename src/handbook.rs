@@ -612,8 +612,10 @@ pub fn decode_text(bytes: &[u8]) -> Result<String, (usize, usize)> {
         let line = bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
         (offset, line)
     })?;
+    // A carriage return not followed by a line feed ends a line too, for CommonMark and YAML
+    // alike: made a line feed, so that every line number counts the same lines.
     Ok(if text.contains('\r') {
-        text.replace("\r\n", "\n")
+        text.replace("\r\n", "\n").replace('\r', "\n")
     } else {
         text.to_string()
     })
@@ -669,6 +671,21 @@ fn output_collisions(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn f2_lone_carriage_returns_end_lines_as_in_yaml_and_commonmark() {
+        // Found by fuzzing: YAML counted each lone CR as a line end and this count did not,
+        // so a front-matter error pointed past the end of the file.
+        let text = decode_text(b"---\rtitle: a\r\r\r\r\rbad\r---\rbody\r\n").unwrap();
+        assert_eq!(text, "---\ntitle: a\n\n\n\n\nbad\n---\nbody\n");
+        let split = crate::front_matter::split(&text).unwrap();
+        let problems = crate::front_matter::parse(&split).unwrap_err();
+        let lines = text.lines().count();
+        assert!(
+            problems.iter().all(|p| (2..=lines).contains(&p.line)),
+            "{problems:?} in {lines} lines"
+        );
+    }
 
     #[test]
     fn f2_decode_strips_bom_and_crlf() {

@@ -621,6 +621,29 @@ pub fn decode_text(bytes: &[u8]) -> Result<String, (usize, usize)> {
     })
 }
 
+/// A path as a case-insensitive disk compares it: lowercase letter by letter (so a `Σ` is `σ`
+/// wherever it stands), then Unicode's simple case folding where it differs from lowercase: the
+/// final sigma, the Greek letter variants and the long s.
+fn fold_case(path: &str) -> String {
+    path.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'ς' => 'σ',
+            'ϐ' => 'β',
+            'ϑ' => 'θ',
+            'ϕ' => 'φ',
+            'ϖ' => 'π',
+            'ϰ' => 'κ',
+            'ϱ' => 'ρ',
+            'ϵ' => 'ε',
+            'ſ' => 's',
+            'ẛ' => 'ṡ',
+            '\u{1fbe}' => 'ι',
+            c => c,
+        })
+        .collect()
+}
+
 /// Two sources may not become the same output file, even on a case-insensitive disk
 /// (`Onboarding.md` and `onboarding.md`), nor take a file opsbook generates.
 fn output_collisions(
@@ -632,13 +655,13 @@ fn output_collisions(
     let mut by_output: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for d in documents {
         by_output
-            .entry(d.url.to_lowercase())
+            .entry(fold_case(&d.url))
             .or_default()
             .push(d.source.clone());
     }
     for a in assets {
         by_output
-            .entry(a.rel.to_lowercase())
+            .entry(fold_case(&a.rel))
             .or_default()
             .push(format!("{src_prefix}/{}", a.rel));
     }

@@ -253,6 +253,39 @@ fn f3_output_collisions_list_every_file() {
     );
 }
 
+/// Names a case-insensitive disk takes for the same file collide, compared the way such a
+/// disk compares them (Unicode case folding: `Ä` and `ä`, a final `ς` and `σ`), and nothing is
+/// written. Titles do not name the output, so equal titles are fine.
+#[test]
+fn f3_names_equal_under_unicode_case_folding_collide() {
+    for (a, b) in [
+        ("content/Ärger.md", "content/ärger.md"),
+        ("content/ΣΊΣΥΦΟΣ.md", "content/σίσυφος.md"),
+        ("content/Runbooks/μέτρα.md", "content/runbooks/ΜΈΤΡΑ.md"),
+    ] {
+        let book = TestBook::new();
+        book.file(a, "---\ntitle: A\n---\n")
+            .file(b, "---\ntitle: B\n---\n")
+            .file("content/fine.md", "---\ntitle: Fine\n---\n");
+        let (code, stderr) = book.cli_build();
+        assert_eq!(code, 1, "{a} {b}: {stderr}");
+        for name in [a, b] {
+            assert!(
+                stderr.contains(&format!("{name}: error[output-collision]: 2 files")),
+                "{name}: {stderr}"
+            );
+        }
+        assert!(stderr.contains(&format!("{a}, {b}")), "{stderr}");
+        assert!(!book.out().exists(), "nothing is written");
+    }
+    let book = TestBook::new();
+    book.file("content/a.md", "---\ntitle: Same title\n---\nA.\n")
+        .file("content/b.md", "---\ntitle: Same title\n---\nB.\n");
+    book.build();
+    assert!(book.read("a.html").contains("A."));
+    assert!(book.read("b.html").contains("B."));
+}
+
 #[test]
 fn y3_one_run_lists_every_bad_file() {
     let book = TestBook::new();

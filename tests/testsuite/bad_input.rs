@@ -198,6 +198,8 @@ fn y1_alias_bomb_is_rejected_fast() {
     let d = &handbook.diagnostics[0];
     assert_eq!(d.path, "content/bomb.md");
     assert!(d.message.contains("repetition limit exceeded"), "{d}");
+    // The line is in the front matter (lines 2 to 11 of the file).
+    assert!((2..=11).contains(&d.line), "{d}");
     // The other document still loads.
     assert_eq!(handbook.documents.len(), 1);
     let (code, _) = book.cli_build();
@@ -224,6 +226,13 @@ fn y2_deep_nesting_is_an_error_not_a_crash() {
     let (_, stderr) = build_with(&[("content/deep.md", text.as_bytes())]);
     assert!(
         stderr.contains("content/deep.md:2:") && stderr.contains("recursion limit exceeded"),
+        "{stderr}"
+    );
+    // `file:line:column`: the column of the YAML error, on the line of the .md file.
+    let after = &stderr[stderr.find("content/deep.md:2:").unwrap() + "content/deep.md:2:".len()..];
+    let (column, rest) = after.split_once(':').unwrap();
+    assert!(
+        column.parse::<usize>().is_ok_and(|c| c > 1) && rest.starts_with(" error["),
         "{stderr}"
     );
 }

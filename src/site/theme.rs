@@ -225,6 +225,30 @@ mod tests {
         assert_eq!(statics, embedded);
     }
 
+    /// As the theme loads them: a user's templates named without `.html` (a raw `page`, a
+    /// `custom.txt`) and every template we ship, under its own name, escape what they print.
+    #[test]
+    fn x5_every_shipped_template_and_any_user_template_name_escape() {
+        let value = "<script>alert('x')</script> & \"q\"";
+        let escaped = "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;q&quot;";
+        let mut ctx = tera::Context::new();
+        ctx.insert("x", value);
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("templates")).unwrap();
+        for name in ["page", "custom.txt"] {
+            std::fs::write(dir.path().join("templates").join(name), "{{ x }}").unwrap();
+        }
+        let theme = Theme::load(Some(dir.path())).unwrap();
+        for name in ["page", "custom.txt"] {
+            assert_eq!(theme.tera.render(name, &ctx).unwrap(), escaped, "{name}");
+        }
+        for (name, _) in DEFAULT_TEMPLATES {
+            let mut theme = Theme::load(None).unwrap();
+            theme.tera.add_raw_template(name, "{{ x }}").unwrap();
+            assert_eq!(theme.tera.render(name, &ctx).unwrap(), escaped, "{name}");
+        }
+    }
+
     #[test]
     fn x5_any_template_name_is_escaped() {
         let mut tera = Tera::default();

@@ -1260,6 +1260,32 @@ fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
 /// without `--dump-dom` (virtual time does not play well with a stream that never ends); the
 /// server's debug log shows what the page did: its request, its reload channel, and after
 /// the edit the same two again.
+/// Saves by writing a temporary file and renaming it over the page, one after another: each
+/// replaces the file watched by a new one, and each is seen, with one rebuild and one reload.
+#[test]
+fn w1_serve_keeps_watching_a_page_that_atomic_saves_replace() {
+    let book = book();
+    let served = Served::start(&book);
+    let events = served.events();
+    let content = book.root().join("content");
+    for (k, text) in ["First save.", "Second save.", "Third save."]
+        .into_iter()
+        .enumerate()
+    {
+        std::fs::write(
+            content.join(".alpha.md.tmp"),
+            format!("---\ntitle: Alpha\nowner: \"@ops\"\nlast_reviewed: 2026-11-01\n---\n{text}\n"),
+        )
+        .unwrap();
+        std::fs::rename(content.join(".alpha.md.tmp"), content.join("alpha.md")).unwrap();
+        events.expect("reload");
+        assert!(served.get("/alpha.html").body.contains(text), "{text}");
+        assert_eq!(events.quiet_for(Duration::from_millis(500)), None, "{text}");
+        wait_until("the rebuild line", || served.rebuilds() > k);
+        assert_eq!(served.rebuilds(), k + 1, "{:?}", served.stderr());
+    }
+}
+
 #[test]
 fn w1_serve_reloads_an_open_page_in_a_browser() {
     let Some(browser) = chromium() else { return };
@@ -1401,6 +1427,116 @@ fn w5_serve_restart_reconnects_an_open_page_and_reloads_it_once() {
         "{:?}",
         second.stderr()
     );
+}
+
+/// Answers one request for the backoff test: the page, a refusal of the reload channel (the
+/// time of each attempt written down), or 404.
+fn answer_while_the_server_is_gone(stream: TcpStream, page: &str, attempts: &Mutex<Vec<Instant>>) {
+    let mut stream = stream;
+    let _ = stream.set_nonblocking(false);
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut first = String::new();
+    if reader.read_line(&mut first).unwrap_or(0) == 0 {
+        return;
+    }
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+            break;
+        }
+    }
+    let target = first.split_whitespace().nth(1).unwrap_or("");
+    let answer = if target.starts_with("/_opsbook/reload") {
+        attempts.lock().unwrap().push(Instant::now());
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            .to_string()
+    } else if target == "/alpha.html" {
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+            page.len()
+        )
+    } else {
+        "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_string()
+    };
+    let _ = stream.write_all(answer.as_bytes());
+}
+
+/// While the server is gone, an open page tries its reload channel again and again, waiting
+/// longer each time (half a second, doubled each time, at most five), each wait drawn at
+/// random between half of it and all of it, so that many tabs do not all come back at once.
+/// The test serves the page (as `serve` sent it) itself and refuses the channel, to see every
+/// attempt.
+#[test]
+fn w5_reload_channel_reconnects_with_jittered_backoff_up_to_five_seconds() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let Some(browser) = chromium() else { return };
+    let book = book();
+    let page = {
+        let served = Served::start(&book);
+        served.get("/alpha.html").body
+    };
+    assert!(page.contains("/_opsbook/reload"));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    listener.set_nonblocking(true).unwrap();
+    let attempts = Arc::new(Mutex::new(Vec::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let server = {
+        let (attempts, stop) = (attempts.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::SeqCst) {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        let (attempts, page) = (attempts.clone(), page.clone());
+                        std::thread::spawn(move || {
+                            answer_while_the_server_is_gone(stream, &page, &attempts)
+                        });
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        })
+    };
+    let browser = open_in_chromium(&browser, &format!("http://127.0.0.1:{port}/alpha.html"));
+    // Chromium may take a while to start on a busy machine; the attempts then take at most
+    // 17.5 s (the six longest waits).
+    wait_until("the page's first attempt", || {
+        !attempts.lock().unwrap().is_empty()
+    });
+    let first = Instant::now();
+    while attempts.lock().unwrap().len() < 7 {
+        assert!(
+            first.elapsed() < Duration::from_secs(40),
+            "attempts so far: {:?}",
+            attempts.lock().unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    drop(browser);
+    stop.store(true, Ordering::SeqCst);
+    server.join().unwrap();
+
+    let attempts = attempts.lock().unwrap().clone();
+    let gaps: Vec<Duration> = attempts.windows(2).map(|w| w[1] - w[0]).collect();
+    eprintln!("waits between attempts: {gaps:?}");
+    // The wait before attempt k+1 is drawn from [d/2, d] for d = 0.5 s doubled up to 5 s;
+    // above it, some room for a busy machine.
+    let slack = Duration::from_millis(1500);
+    let mut below_full = 0;
+    for (gap, d) in gaps.iter().zip([500u64, 1000, 2000, 4000, 5000, 5000]) {
+        let d = Duration::from_millis(d);
+        assert!(*gap >= d / 2 - Duration::from_millis(10), "{gaps:?}");
+        assert!(*gap <= d + slack, "{gaps:?}");
+        below_full += usize::from(*gap < d * 9 / 10);
+    }
+    assert!(
+        gaps.iter().all(|g| *g <= Duration::from_secs(5) + slack),
+        "{gaps:?}"
+    );
+    // Jitter: not every wait is the full step (all six would be in the top tenth by chance
+    // once in a million runs).
+    assert!(below_full > 0, "no jitter: {gaps:?}");
 }
 
 /// A broken edit shows an overlay on an open page, naming the file and line, with the
@@ -2074,5 +2210,89 @@ fn w2_git_checkout_of_a_thousand_files_ten_times() {
             200,
             "{kept} after checkout {round}"
         );
+    }
+}
+
+/// `serve` and `build` of the same handbook at once: the server builds into a folder of its
+/// own and takes no lock on the build output, so the build neither waits nor fails, its output
+/// is a clean build's, and the server serves that same site, never a mix.
+#[test]
+fn b2_serve_and_build_of_one_handbook_never_write_the_same_output() {
+    use crate::support::{assert_same_tree, snapshot_tree};
+    let book = book();
+    let (code, stderr) = book.cli_build();
+    assert_eq!(code, 0, "{stderr}");
+    let built = snapshot_tree(&book.out());
+    let served = Served::start(&book);
+    let events = served.events();
+    // Serving leaves the build output and its lock alone.
+    assert_same_tree(&built, &snapshot_tree(&book.out()));
+    let lock = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(book.root().join(".book.opsbook-lock"))
+        .unwrap();
+    lock.try_lock()
+        .expect("serve holds no lock on the build output");
+    lock.unlock().unwrap();
+    drop(lock);
+    // An edit: the server rebuilds while a build of the same handbook runs.
+    book.file(
+        "content/alpha.md",
+        "---\ntitle: Alpha\nowner: \"@ops\"\nlast_reviewed: 2026-11-01\n---\nEdited while both run.\n",
+    );
+    let (code, stderr) = std::thread::scope(|scope| {
+        let build = scope.spawn(|| book.cli_build());
+        events.expect("reload");
+        build.join().unwrap()
+    });
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("Waiting"), "{stderr}");
+    assert!(book.read("alpha.html").contains("Edited while both run."));
+    assert!(served
+        .get("/alpha.html")
+        .body
+        .contains("Edited while both run."));
+    // Both are a clean build of the handbook as it is now.
+    assert_served_equals_a_clean_build(&served, &book);
+}
+
+/// An alias bomb saved into a page while serving: the open pages hear of it (the repetition
+/// limit, the file and a line of its front matter), and the other pages, and the last good
+/// version of that one, are still served.
+#[test]
+fn y1_serve_keeps_serving_when_a_page_becomes_an_alias_bomb() {
+    let book = book();
+    let served = Served::start(&book);
+    let events = served.events();
+    let before = without_script(&served.get("/alpha.html").body);
+    let mut bomb = String::from("---\ntitle: Alpha\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+    let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
+    for w in names.windows(2) {
+        let refs = vec![format!("*{}", w[0]); 9].join(",");
+        bomb.push_str(&format!("{}: &{} [{refs}]\n", w[1], w[1]));
+    }
+    bomb.push_str("---\nBoom.\n");
+    let saved = Instant::now();
+    book.file("content/alpha.md", &bomb);
+    let error = events.expect("error");
+    eprintln!(
+        "the error reached the page {:?} after the save",
+        saved.elapsed()
+    );
+    assert!(
+        error["errors"].as_array().unwrap().iter().any(|p| {
+            p["path"] == "content/alpha.md"
+                && (2..=11).contains(&p["line"].as_u64().unwrap())
+                && p["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("repetition limit exceeded")
+        }),
+        "{error}"
+    );
+    assert_eq!(without_script(&served.get("/alpha.html").body), before);
+    for url in ["/", "/runbooks/db.html", "/catalog.json"] {
+        assert_eq!(served.get(url).status, 200, "{url}");
     }
 }

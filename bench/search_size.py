@@ -54,17 +54,19 @@ window.addEventListener("load", function () {
     // Then the query letter by letter, as a reader types it; each keystroke until its
     // result list is drawn (term shards fetched on the way included).
     var keys = [];
+    var fetches = [];
     var k = 0;
     var done = window.OPSBOOK_SEARCH.done;
     (function next() {
       if (k >= QUERY.length) {
         // Snippets arrive after the list; give them a moment, then record what was loaded.
         setTimeout(function () {
-          var loaded = Array.prototype.map.call(document.querySelectorAll("script[src]"), function (s) {
-            return s.getAttribute("src");
-          });
+          // Every file the page fetched or ran (over http the index files are fetched).
+          var loaded = performance.getEntriesByType("resource").map(function (e) {
+            return new URL(e.name).pathname.replace(/^\/+/, "");
+          }).filter(function (p) { return p.indexOf("__report") < 0; });
           var results = document.querySelectorAll(".search-result").length;
-          post({ download_ms: download, loaded: loaded, results: results, keystroke_ms: keys });
+          post({ download_ms: download, loaded: loaded, results: results, keystroke_ms: keys, fetches: fetches });
         }, 300);
         return;
       }
@@ -74,6 +76,11 @@ window.addEventListener("load", function () {
       waitUntil(function () { return window.OPSBOOK_SEARCH.done > done; }, function () {
         done = window.OPSBOOK_SEARCH.done;
         keys.push(performance.now() - start);
+        // The files this keystroke fetched, and how long the longest fetch took.
+        var fetched = performance.getEntriesByType("resource").filter(function (e) {
+          return e.startTime >= start;
+        });
+        fetches.push([fetched.length, fetched.reduce(function (m, e) { return Math.max(m, e.duration); }, 0)]);
         setTimeout(next, 5);
       });
     })();
@@ -99,8 +106,11 @@ def measure(site, query, chromium):
     done = threading.Event()
 
     class Handler(http.server.SimpleHTTPRequestHandler):
-        # Keep-alive, as any real web server does: no new connection per index file.
+        # Keep-alive, as any real web server does: no new connection per index file. And no
+        # Nagle: http.server writes the head and the body apart, and Nagle's algorithm with
+        # delayed ACKs then holds the body back 40 ms, which no real server does.
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True
 
         def __init__(self, *a, **kw):
             super().__init__(*a, directory=site, **kw)
@@ -176,8 +186,8 @@ def main():
     first_raw = 0
     first_gz = 0
     names = []
-    for src in r["loaded"]:
-        path = urllib.parse.urlparse(src).path.lstrip("/")
+    for src in dict.fromkeys(r["loaded"]):
+        path = urllib.parse.unquote(urllib.parse.urlparse(src).path.lstrip("/"))
         if "_opsbook/search" not in path:
             continue
         with open(os.path.join(site, path), "rb") as f:
@@ -197,6 +207,12 @@ def main():
               % (len(rest), statistics.median(rest), max(rest)))
         print("  by keystroke: " + " ".join("%r %.0f" % (args.query[:k + 1], ms)
                                           for k, ms in enumerate(keys)))
+        fetching = [(args.query[:k + 1], ms, f) for k, (ms, f) in enumerate(zip(keys, r.get("fetches", [])))
+                    if f[0]]
+        if fetching:
+            print("  keystrokes that fetched files: " + "; ".join(
+                "%r %.0f ms (%d file%s, longest fetch %.0f ms)" % (q, ms, f[0], "" if f[0] == 1 else "s", f[1])
+                for q, ms, f in fetching))
 
 if __name__ == "__main__":
     main()

@@ -562,6 +562,32 @@ mod tests {
     }
 
     #[test]
+    fn words_that_look_like_attributes_stay_text() {
+        // From fuzzing: a table cell saying `src="javascript:` is text, never a tag.
+        let r = render_str(
+            "| a | b |\n|---|---|\n| x src=\"javascript:alert(1)\" | <b onclick=\"y()\">z</b> |\n",
+        );
+        let tags: Vec<&str> = r
+            .html
+            .split('<')
+            .skip(1)
+            .map(|t| t.split('>').next().unwrap_or(""))
+            .collect();
+        assert!(
+            tags.iter()
+                .all(|t| !t.to_lowercase().contains("javascript:") && !t.contains("onclick")),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains("src=\"javascript:alert(1)\"")
+                || r.html.contains("src=&quot;javascript:"),
+            "{}",
+            r.html
+        );
+    }
+
+    #[test]
     fn body_line_offsets_are_added() {
         let r = render(Input {
             body: "text\n\n- [ ] x\n",

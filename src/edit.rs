@@ -338,6 +338,23 @@ impl<'a> Lines<'a> {
             Some(rest) => (true, rest),
             None => (false, text),
         };
+        // A carriage return alone ends a line for the build (as in CommonMark and YAML) but
+        // not for this line-by-line editor: refused rather than edited differently.
+        if let Some(at) = rest
+            .match_indices('\r')
+            .map(|(i, _)| i)
+            .find(|&i| rest.as_bytes().get(i + 1) != Some(&b'\n'))
+        {
+            return Err(Problem {
+                line: rest[..at].matches('\n').count() + 1,
+                column: 0,
+                message: "the file ends lines with a carriage return alone (old Mac line endings)"
+                    .into(),
+                help: Some(
+                    "save it with LF or CRLF line endings, then run the command again".into(),
+                ),
+            });
+        }
         let lines: Vec<&str> = rest.split_inclusive('\n').collect();
         let newline = if lines.first().is_some_and(|l| l.ends_with("\r\n")) {
             "\r\n"
@@ -629,6 +646,19 @@ mod tests {
             replaced,
             "---\r\ntitle: A\r\nlast_reviewed: 2026-11-21\r\n---\r\n"
         );
+    }
+
+    #[test]
+    fn lone_carriage_returns_are_refused() {
+        // From fuzzing: the build reads `---\r` as a fence and a line end, this editor
+        // did not, and added a second front matter on top.
+        let err = mark_reviewed("---\rtitle: a\n---\nbody\n", DAY, None).unwrap_err();
+        assert_eq!(err.line, 1);
+        assert!(err.message.contains("carriage return"), "{err:?}");
+        let err = mark_reviewed("---\r\ntitle: a\r\n---\r\nbody\rmore\r\n", DAY, None).unwrap_err();
+        assert_eq!(err.line, 4);
+        // CRLF alone is fine.
+        assert!(mark_reviewed("---\r\ntitle: a\r\n---\r\nbody\r\n", DAY, None).is_ok());
     }
 
     #[test]

@@ -588,6 +588,40 @@ mod tests {
     }
 
     #[test]
+    fn schemes_split_by_tabs_or_entities_are_unsafe_too() {
+        // A browser drops tabs and line feeds from a URL before reading its scheme.
+        for dest in [
+            "<java\tscript:alert(1)>",
+            "<java\nscript:alert(1)>",
+            "java&#9;script:alert(1)",
+            "&#106;avascript:alert(1)",
+            "<\x01javascript:alert(1)>",
+            "<  javascript:alert(1)>",
+        ] {
+            let r = render_str(&format!("[x]({dest})\n"));
+            let hrefs: Vec<String> = r
+                .html
+                .split("href=\"")
+                .skip(1)
+                .map(|h| h.split('"').next().unwrap().to_lowercase())
+                .collect();
+            assert!(
+                hrefs.iter().all(|h| {
+                    let h: String = h
+                        .replace("&#9;", "")
+                        .replace("&#x9;", "")
+                        .chars()
+                        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+                        .collect();
+                    !h.trim_start_matches(|c: char| c <= ' ').contains("script:")
+                }),
+                "{dest}: {}",
+                r.html
+            );
+        }
+    }
+
+    #[test]
     fn body_line_offsets_are_added() {
         let r = render(Input {
             body: "text\n\n- [ ] x\n",

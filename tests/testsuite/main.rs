@@ -22,6 +22,7 @@ mod lock;
 mod navigation;
 mod new;
 mod properties;
+mod reliability;
 mod review;
 mod sample;
 mod search;

@@ -339,9 +339,9 @@ fn p1_ten_megabyte_document_builds_in_seconds() {
     let (code, stderr) = book.cli_build();
     let elapsed = started.elapsed();
     assert_eq!(code, 0, "{stderr}");
-    // A generous bound for a debug build on a busy CI machine; release figures are in the
-    // benchmark.
-    assert!(elapsed < Duration::from_secs(60), "took {elapsed:?}");
+    // Only a bound against hanging: the debug binary on a busy machine says little about
+    // speed. The budget (5 s, 500 MB) is held by tests/pathological.rs for the release binary.
+    assert!(elapsed < Duration::from_secs(180), "took {elapsed:?}");
     let catalog = book.catalog();
     assert_eq!(catalog[0]["checklist"]["total"], 2 * i);
     // Search indexes the first mebibyte of its text, and says so.
@@ -380,8 +380,9 @@ fn p2_pathological_markdown_does_not_overflow() {
         let started = Instant::now();
         let (code, stderr) = book.cli_build();
         assert_eq!(code, 0, "{name}: {stderr}");
+        // Against hanging only; tests/pathological.rs holds the release budgets.
         assert!(
-            started.elapsed() < Duration::from_secs(30),
+            started.elapsed() < Duration::from_secs(120),
             "{name} took {:?}",
             started.elapsed()
         );

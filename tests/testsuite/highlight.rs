@@ -36,8 +36,9 @@ fn p3_huge_line_falls_back_to_plain_text_with_a_warning() {
     let started = std::time::Instant::now();
     let (code, stderr) = book.cli_build();
     assert_eq!(code, 0, "{stderr}");
+    // Against hanging only; tests/pathological.rs holds the release budget (2 s).
     assert!(
-        started.elapsed().as_secs() < 20,
+        started.elapsed().as_secs() < 120,
         "took {:?}",
         started.elapsed()
     );

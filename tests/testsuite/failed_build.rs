@@ -144,6 +144,46 @@ fn b1_sigint_during_the_build_leaves_previous_output_untouched() {
     assert_no_leftovers(&book);
 }
 
+/// B1, disk full: every write past a small size fails (the file size limit of `ulimit -f`,
+/// with SIGXFSZ ignored, makes `write` fail with EFBIG as a full disk fails with ENOSPC). The
+/// build fails naming the problem, exits non-zero, leaves the previous site exactly as it was
+/// and no staging folder behind.
+#[cfg(unix)]
+#[test]
+fn b1_a_write_that_fails_midway_leaves_previous_output_untouched() {
+    let book = TestBook::new();
+    book.file(
+        "content/first.md",
+        "---\ntitle: First\n---\nThe previous site.\n",
+    );
+    book.build();
+    let before = snapshot_tree(&book.out());
+    // A page larger than the limit (in blocks of 512 bytes: 64 KiB).
+    book.file(
+        "content/big.md",
+        &format!(
+            "---\ntitle: Big\n---\n{}\n",
+            "A line of the page that makes it large.\n\n".repeat(4000)
+        ),
+    );
+    let out = std::process::Command::new("sh")
+        .current_dir(book.root())
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 128; exec \"$0\" build --no-cache --today \"$1\"")
+        .arg(assert_cmd::cargo::cargo_bin("opsbook"))
+        .arg(crate::support::TODAY)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{stderr}");
+    assert!(out.status.code().is_some(), "killed by a signal: {stderr}");
+    assert_ne!(out.status.code(), Some(101), "a crash: {stderr}");
+    assert!(stderr.contains("error"), "{stderr}");
+    assert!(stderr.to_lowercase().contains("file too large"), "{stderr}");
+    assert_same_tree(&before, &snapshot_tree(&book.out()));
+    assert_no_leftovers(&book);
+}
+
 /// No staging or old-output folders are left beside the output.
 fn assert_no_leftovers(book: &TestBook) {
     let leftovers: Vec<String> = std::fs::read_dir(book.root())

@@ -31,7 +31,8 @@ function setup(thread)
   threads[#threads + 1] = thread
 end
 
-local found, missing, other = 0, 0, 0
+-- Globals, so that done() can read each thread's counts.
+found, missing, other = 0, 0, 0
 function response(status, headers, body)
   if status == 200 then found = found + 1
   elseif status == 404 then missing = missing + 1

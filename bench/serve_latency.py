@@ -53,6 +53,23 @@ def get(port: int, path: str) -> bytes:
         conn.close()
 
 
+def served_after(port: int, url: str, token: str, t0: float, timeout: float,
+                 pause: float = 0.0) -> float | None:
+    """Fetches `url` until its body has `token`: the seconds since `t0`, or None after
+    `timeout`. `pause` between fetches (none: as a browser reloading in a tight loop)."""
+    while True:
+        try:
+            body = get(port, url)
+        except OSError:
+            body = b""
+        if token.encode() in body:
+            return time.perf_counter() - t0
+        if time.perf_counter() - t0 > timeout:
+            return None
+        if pause:
+            time.sleep(pause)
+
+
 class Reloads:
     """Reads the reload stream and notes when each event arrives."""
 
@@ -181,17 +198,11 @@ def measure(tool: Tool, handbook: Path, rel: str, args: argparse.Namespace) -> d
             with open(page, "w", encoding="utf-8") as f:
                 f.write(original + f"\nA sentence with {token}.\n")
             t0 = time.perf_counter()
-            while True:
-                try:
-                    body = get(port, url)
-                except OSError:
-                    body = b""
-                if token.encode() in body:
-                    served.append(time.perf_counter() - t0)
-                    break
-                if time.perf_counter() - t0 > args.timeout:
-                    print(f"{tool.name}: edit {k} not served within {args.timeout} s", file=sys.stderr)
-                    return {"ready": ready, "served": served, "reload": reload}
+            took = served_after(port, url, token, t0, args.timeout)
+            if took is None:
+                print(f"{tool.name}: edit {k} not served within {args.timeout} s", file=sys.stderr)
+                return {"ready": ready, "served": served, "reload": reload}
+            served.append(took)
             if reloads is not None:
                 r = reloads.after(t0, args.timeout)
                 if r is not None:

@@ -45,7 +45,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from serve_latency import Reloads, free_port, get  # noqa: E402
+from serve_latency import Reloads, free_port, get, served_after  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 TIMES = re.compile(r"^(?:Rebuilt|Updated) .* in (\d+) ms$")
@@ -171,19 +171,12 @@ def main() -> int:
             token = f"soak-{os.getpid()}-{k}"
             edit(page, originals[page], k, token, args.full_every)
             t0 = time.perf_counter()
-            while True:
-                try:
-                    body = get(port, url)
-                except OSError:
-                    body = b""
-                if token.encode() in body:
-                    served.append(time.perf_counter() - t0)
-                    break
-                if time.perf_counter() - t0 > 10:
-                    missed_served += 1
-                    failures.append(f"edit {k} of {url} not served within 10 s")
-                    break
-                time.sleep(0.005)
+            took = served_after(port, url, token, t0, 10, pause=0.005)
+            if took is None:
+                missed_served += 1
+                failures.append(f"edit {k} of {url} not served within 10 s")
+            else:
+                served.append(took)
             if reloads.after(t0, 10) is None:
                 missed_reload += 1
                 failures.append(f"edit {k} of {url}: no reload event within 10 s")

@@ -614,10 +614,15 @@ pub fn decode_text(bytes: &[u8]) -> Result<String, (usize, usize)> {
     })?;
     // A carriage return not followed by a line feed ends a line too, for CommonMark and YAML
     // alike: made a line feed, so that every line number counts the same lines.
+    if !text.contains('\r') {
+        return Ok(text.to_string());
+    }
+    let text = text.replace("\r\n", "\n");
+    // Most files with carriage returns are CRLF: a second pass only when one is left alone.
     Ok(if text.contains('\r') {
-        text.replace("\r\n", "\n").replace('\r', "\n")
+        text.replace('\r', "\n")
     } else {
-        text.to_string()
+        text
     })
 }
 

@@ -8,6 +8,9 @@
 //! In a debug build the cases are skipped: the functional side of each row (the warning, the
 //! fallback, no stack overflow) is tested by the main suite, and debug timings mean nothing.
 
+#[path = "common/pathological_markdown.rs"]
+mod pathological_markdown;
+
 use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -140,24 +143,15 @@ fn p1_budget_ten_megabyte_document() {
 #[test]
 #[cfg_attr(debug_assertions, ignore = "budgets are for the release binary")]
 fn p2_budget_pathological_markdown() {
-    let cases: Vec<(&str, String)> = vec![
-        ("links", "[a](<b".repeat(50_000)),
-        ("comments", "!-- <".repeat(10_000)),
-        ("emphasis", "[*_a".repeat(200_000)),
-        ("quotes", format!("{}text\n", ">".repeat(50_000))),
-        (
-            "lists",
-            (0..10_000)
-                .map(|d| format!("{}- item\n", "  ".repeat(d)))
-                .collect(),
-        ),
+    let mut cases = pathological_markdown::cases();
+    cases.extend([
         (
             "tables",
             format!("|{}\n|{}\n", "a|".repeat(10_000), "-|".repeat(10_000)),
         ),
         ("backticks", "`".repeat(100_000) + "x"),
         ("headings", "# a\n".repeat(100_000)),
-    ];
+    ]);
     for (name, body) in cases {
         let dir = handbook(name, "", &body);
         within_budget(&format!("P2 {name}"), dir.path(), 0, 2.0, 300.0);

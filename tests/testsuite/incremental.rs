@@ -1,7 +1,7 @@
 //! Incremental builds: a build that reuses the cache writes only what changed, and its output
 //! is byte for byte the output of a clean build of the same handbook.
 
-use crate::support::{assert_same_tree, copy_tree, snapshot_tree, TestBook, TODAY};
+use crate::support::{assert_same_tree, clean_build_in_copy, snapshot_tree, TestBook, TODAY};
 use std::path::Path;
 
 /// `opsbook build` through the binary with the cache on; returns stderr.
@@ -27,22 +27,7 @@ fn written(stderr: &str) -> usize {
 
 /// The output of a clean, cache-less build of the handbook as it is now, in a copy.
 fn clean_output(book: &TestBook) -> std::collections::BTreeMap<String, Vec<u8>> {
-    let copy = tempfile::tempdir().unwrap();
-    for name in ["book.toml", "owners.yml", "content", "theme"] {
-        let from = book.root().join(name);
-        if from.is_dir() {
-            copy_tree(&from, &copy.path().join(name));
-        } else if from.is_file() {
-            std::fs::copy(&from, copy.path().join(name)).unwrap();
-        }
-    }
-    let out = assert_cmd::Command::cargo_bin("opsbook")
-        .unwrap()
-        .current_dir(copy.path())
-        .args(["build", "--no-cache", "--today", TODAY])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    let copy = clean_build_in_copy(book.root());
     assert!(
         !copy.path().join(".opsbook-cache").exists(),
         "--no-cache wrote a cache"

@@ -1,6 +1,8 @@
 //! The integration tests: one test binary, a small fixture handbook per feature under
 //! `tests/fixtures/<feature>/<case>/`, generated handbooks for pathological input.
 
+#[path = "../common/pathological_markdown.rs"]
+mod pathological_markdown;
 mod support;
 
 mod assets;

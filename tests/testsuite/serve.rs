@@ -2185,17 +2185,7 @@ fn w2_git_checkout_of_a_thousand_files_ten_times() {
     let mut clean = std::collections::HashMap::new();
     for branch in ["a", "b"] {
         git(root, &["checkout", "-q", branch]);
-        let copy = tempfile::tempdir().unwrap();
-        crate::support::copy_tree(&root.join("content"), &copy.path().join("content"));
-        std::fs::copy(root.join("book.toml"), copy.path().join("book.toml")).unwrap();
-        let out = assert_cmd::Command::cargo_bin("opsbook")
-            .unwrap()
-            .current_dir(copy.path())
-            .args(["build", "--no-cache", "--today", TODAY])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(0), "{out:?}");
-        clean.insert(branch, copy);
+        clean.insert(branch, crate::support::clean_build_in_copy(root));
     }
 
     let served = Served::start(&book);

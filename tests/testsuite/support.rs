@@ -159,6 +159,29 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// A clean, cache-less `opsbook build` of the handbook at `root` as it is now, made in a copy
+/// of its sources (`book.toml`, `owners.yml`, `content/`, `theme/`); the site is in
+/// `book/` of the returned folder.
+pub fn clean_build_in_copy(root: &Path) -> TempDir {
+    let copy = tempfile::tempdir().unwrap();
+    for name in ["book.toml", "owners.yml", "content", "theme"] {
+        let from = root.join(name);
+        if from.is_dir() {
+            copy_tree(&from, &copy.path().join(name));
+        } else if from.is_file() {
+            std::fs::copy(&from, copy.path().join(name)).unwrap();
+        }
+    }
+    let out = Command::cargo_bin("opsbook")
+        .unwrap()
+        .current_dir(copy.path())
+        .args(["build", "--no-cache", "--today", TODAY])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    copy
+}
+
 /// Every file under `dir` with its bytes, by relative path.
 pub fn snapshot_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     walkdir::WalkDir::new(dir)

@@ -25,7 +25,7 @@ const MARKER_TEXT: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
 # This folder is opsbook's build cache; `opsbook clean` removes it.\n";
 
 /// Bumped when anything cached here would come out differently for the same input.
-const FORMAT: &str = "opsbook-cache 1";
+const FORMAT: &str = "opsbook-cache 2";
 
 /// A 128-bit content hash.
 pub type Key = u128;

@@ -13,8 +13,10 @@ use clap::Parser;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::process::ExitCode;
 
-/// Gives memory back to the system as soon as it is free, and commits arenas as they fill:
-/// a third less peak memory on a 10,000-page build for the same speed.
+/// Commits arenas as they fill, and gives free memory back to the system after 100 ms rather
+/// than mimalloc's 10 ms: on a 10,000-page handbook, freeing at once (delay 0) cost `check` a
+/// third more CPU and a warm `build` a sixth more (pages returned, then faulted in and zeroed
+/// again), for 5-10% less peak memory.
 #[cfg(feature = "mimalloc")]
 fn tune_allocator() {
     // The option numbers of mimalloc.h: `mi_option_arena_eager_commit`, `mi_option_purge_delay`.
@@ -23,7 +25,7 @@ fn tune_allocator() {
     // SAFETY: setting an option is a plain store, valid at any time.
     unsafe {
         libmimalloc_sys::mi_option_set(ARENA_EAGER_COMMIT, 0);
-        libmimalloc_sys::mi_option_set(PURGE_DELAY, 0);
+        libmimalloc_sys::mi_option_set(PURGE_DELAY, 100);
     }
 }
 

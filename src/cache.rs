@@ -15,6 +15,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use xxhash_rust::xxh3::Xxh3;
@@ -88,18 +89,31 @@ impl Store {
 
     /// Reads the entries of cache file `name`; nothing when it is missing or not ours.
     fn read(&self, name: &str) -> Vec<(Key, Vec<u8>)> {
+        let (bytes, entries) = self.read_whole(name);
+        entries
+            .into_iter()
+            .map(|(k, range)| (k, bytes[range].to_vec()))
+            .collect()
+    }
+
+    /// The bytes of cache file `name` and where each entry's value is in them; nothing when
+    /// the file is missing or not ours.
+    fn read_whole(&self, name: &str) -> (Vec<u8>, Vec<(Key, Range<usize>)>) {
         let Some(path) = self.path(name) else {
-            return Vec::new();
+            return Default::default();
         };
-        match std::fs::read(&path) {
-            Ok(bytes) => decode(&bytes).unwrap_or_else(|| {
+        let Ok(bytes) = std::fs::read(&path) else {
+            return Default::default();
+        };
+        match decode(&bytes) {
+            Some(entries) => (bytes, entries),
+            None => {
                 log::info!(
                     "ignoring the cache file {}: not one of ours",
                     path.display()
                 );
-                Vec::new()
-            }),
-            Err(_) => Vec::new(),
+                Default::default()
+            }
         }
     }
 
@@ -109,7 +123,11 @@ impl Store {
         let Some(path) = self.path(name) else {
             return;
         };
-        let mut bytes = Vec::new();
+        let entries: Vec<(Key, &[u8])> = entries.collect();
+        // Sized once: growing a buffer of a hundred megabytes step by step has the system
+        // hand out and zero fresh pages for every step.
+        let size = FORMAT.len() + 1 + entries.iter().map(|(_, v)| 24 + v.len()).sum::<usize>();
+        let mut bytes = Vec::with_capacity(size);
         bytes.extend_from_slice(FORMAT.as_bytes());
         bytes.push(b'\n');
         for (key, value) in entries {
@@ -127,25 +145,191 @@ impl Store {
                     std::fs::write(marker, MARKER_TEXT)
                 }
             })
-            .and_then(|()| crate::files::replace_atomically(&path, &bytes, None));
+            .and_then(|()| crate::files::replace_unsynced(&path, &bytes));
         if let Err(e) = result {
             log::warn!("could not write the build cache {}: {e}", path.display());
         }
     }
+
+    /// Appends entries to cache file `name` if it is still `expected_len` bytes long (no
+    /// other run replaced it meanwhile); whether it did.
+    fn append<'a>(
+        &self,
+        name: &str,
+        expected_len: usize,
+        entries: impl Iterator<Item = (Key, &'a [u8])>,
+    ) -> bool {
+        use std::io::Write as _;
+        let Some(path) = self.path(name) else {
+            return false;
+        };
+        let mut bytes = Vec::new();
+        for (key, value) in entries {
+            bytes.extend_from_slice(&key.to_le_bytes());
+            bytes.extend_from_slice(&(value.len() as u64).to_le_bytes());
+            bytes.extend_from_slice(value);
+        }
+        let appended = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .and_then(|mut file| {
+                if file.metadata()?.len() != expected_len as u64 {
+                    return Ok(false);
+                }
+                file.write_all(&bytes).map(|()| true)
+            });
+        match appended {
+            Ok(done) => done,
+            Err(e) => {
+                log::warn!("could not write the build cache {}: {e}", path.display());
+                false
+            }
+        }
+    }
 }
 
-fn decode(bytes: &[u8]) -> Option<Vec<(Key, Vec<u8>)>> {
-    let mut rest = bytes.strip_prefix(FORMAT.as_bytes())?.strip_prefix(b"\n")?;
+fn decode(bytes: &[u8]) -> Option<Vec<(Key, Range<usize>)>> {
+    let mut at = bytes
+        .strip_prefix(FORMAT.as_bytes())?
+        .strip_prefix(b"\n")?
+        .as_ptr() as usize
+        - bytes.as_ptr() as usize;
     let mut entries = Vec::new();
-    while !rest.is_empty() {
-        let key = Key::from_le_bytes(rest.get(..16)?.try_into().ok()?);
-        let len = u64::from_le_bytes(rest.get(16..24)?.try_into().ok()?);
-        let len = usize::try_from(len).ok()?;
-        let value = rest.get(24..24usize.checked_add(len)?)?;
-        entries.push((key, value.to_vec()));
-        rest = &rest[24 + len..];
+    while at < bytes.len() {
+        let key = Key::from_le_bytes(bytes.get(at..at + 16)?.try_into().ok()?);
+        let len = u64::from_le_bytes(bytes.get(at + 16..at + 24)?.try_into().ok()?);
+        let start = at + 24;
+        let end = start.checked_add(usize::try_from(len).ok()?)?;
+        bytes.get(start..end)?;
+        entries.push((key, start..end));
+        at = end;
     }
     Some(entries)
+}
+
+/// The `&'static str` for `text` (a diagnostic's kind read back from the cache): each distinct
+/// text is kept once for the life of the process, and there are only a few dozen.
+pub fn intern(text: String) -> &'static str {
+    static SEEN: Mutex<Option<HashSet<&'static str>>> = Mutex::new(None);
+    let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+    let seen = seen.get_or_insert_with(HashSet::new);
+    match seen.get(text.as_str()) {
+        Some(kept) => kept,
+        None => {
+            let kept: &'static str = Box::leak(text.into_boxed_str());
+            seen.insert(kept);
+            kept
+        }
+    }
+}
+
+/// Remembers values by content key: in memory between the rebuilds of one process
+/// ([`Memo`]), or on disk between runs ([`Stored`]).
+pub trait Remember<T>: Sync {
+    /// The value for `key`, remembered or made by `make`.
+    fn remember(&self, key: Key, make: &mut dyn FnMut() -> T) -> T;
+}
+
+impl<T: Clone + Send + Sync> Remember<T> for Memo<T> {
+    fn remember(&self, key: Key, make: &mut dyn FnMut() -> T) -> T {
+        match self.get_or(key, || Ok::<T, std::convert::Infallible>(make())) {
+            Ok(value) => value,
+            Err(never) => match never {},
+        }
+    }
+}
+
+/// Keys a run reused from a [`Stored`] file, and values it made, encoded.
+type StoredRun = (Vec<Key>, Vec<(Key, Vec<u8>)>);
+
+/// Values kept on disk between runs, as one cache file of serialized values ([`postcard`]),
+/// decoded only when asked for: a build that reuses 9,999 documents of 10,000 decodes 9,999
+/// and encodes one. What a run used is what the next run finds.
+pub struct Stored<T> {
+    bytes: Vec<u8>,
+    index: HashMap<Key, Range<usize>>,
+    this_run: Mutex<StoredRun>,
+    kind: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T: serde::Serialize + serde::de::DeserializeOwned> Stored<T> {
+    /// The entries of cache file `name`; none when it is missing, damaged or not ours.
+    pub fn load(store: &Store, name: &str) -> Stored<T> {
+        let (bytes, entries) = store.read_whole(name);
+        Stored {
+            bytes,
+            index: entries.into_iter().collect(),
+            this_run: Mutex::default(),
+            kind: std::marker::PhantomData,
+        }
+    }
+
+    /// How many values the file held.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// How many values this run took from the file so far, and how many it made.
+    pub fn counts(&self) -> (usize, usize) {
+        let this_run = self.lock();
+        (this_run.0.len(), this_run.1.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, StoredRun> {
+        self.this_run.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Replaces cache file `name` with what this run used and made.
+    pub fn save(self, store: &Store, name: &str) {
+        let (mut reused, made) = self
+            .this_run
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
+        reused.sort_unstable();
+        reused.dedup();
+        if made.is_empty() && reused.len() == self.index.len() {
+            return; // the file already holds exactly this
+        }
+        // A few changed values are appended to the file as it is (a later entry of a key wins
+        // when the file is read); the file is written anew once most of it is out of date.
+        let live: usize = reused
+            .iter()
+            .map(|k| self.index.get(k).map_or(0, |r| 24 + r.len()))
+            .sum();
+        let stale = self.bytes.len().saturating_sub(FORMAT.len() + 1 + live);
+        if !self.bytes.is_empty() && stale < live {
+            let new = made.iter().map(|(k, v)| (*k, v.as_slice()));
+            if store.append(name, self.bytes.len(), new) {
+                return;
+            }
+        }
+        let old = reused
+            .iter()
+            .filter_map(|k| Some((*k, &self.bytes[self.index.get(k)?.clone()])));
+        let new = made.iter().map(|(k, v)| (*k, v.as_slice()));
+        store.write(name, old.chain(new));
+    }
+}
+
+impl<T: serde::Serialize + serde::de::DeserializeOwned> Remember<T> for Stored<T> {
+    fn remember(&self, key: Key, make: &mut dyn FnMut() -> T) -> T {
+        if let Some(range) = self.index.get(&key) {
+            // A value that no longer decodes (a damaged file) is made again.
+            if let Ok(value) = postcard::from_bytes(&self.bytes[range.clone()]) {
+                self.lock().0.push(key);
+                return value;
+            }
+        }
+        let value = make();
+        if let Ok(encoded) = postcard::to_stdvec(&value) {
+            self.lock().1.push((key, encoded));
+        }
+        value
+    }
 }
 
 const HIGHLIGHTS_FILE: &str = "highlights.bin";
@@ -185,6 +369,19 @@ impl<T: Clone> Memo<T> {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, (HashSet<Key>, HashMap<Key, T>)> {
         self.this_run.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Marks `keys` as used this run, where they are remembered: values that a run took
+    /// from elsewhere (a document reused whole) but the next run may need again.
+    pub fn touch(&self, keys: &[Key]) {
+        let known: Vec<Key> = keys
+            .iter()
+            .copied()
+            .filter(|k| self.previous.contains_key(k))
+            .collect();
+        if !known.is_empty() {
+            self.lock().0.extend(known);
+        }
     }
 
     /// Makes what this run used the memory of the next run.
@@ -228,6 +425,14 @@ impl Highlights {
         })
     }
 
+    /// The key of `code` in `lang`.
+    pub fn key(lang: &str, code: &str) -> Key {
+        Hasher::new()
+            .piece(lang.as_bytes())
+            .piece(code.as_bytes())
+            .finish()
+    }
+
     /// The highlighted HTML of `code` in `lang`, from the cache or from `highlight`.
     pub fn get_or<E>(
         &self,
@@ -235,11 +440,12 @@ impl Highlights {
         code: &str,
         highlight: impl FnOnce() -> Result<String, E>,
     ) -> Result<String, E> {
-        let key = Hasher::new()
-            .piece(lang.as_bytes())
-            .piece(code.as_bytes())
-            .finish();
-        self.0.get_or(key, highlight)
+        self.0.get_or(Highlights::key(lang, code), highlight)
+    }
+
+    /// Keeps the blocks of `keys` for the next run: the code blocks of documents reused whole.
+    pub fn touch(&self, keys: &[Key]) {
+        self.0.touch(keys);
     }
 
     /// Makes what this run used the cache of the next run, in memory only.
@@ -381,5 +587,102 @@ mod tests {
             "a foreign file"
         );
         assert!(Pages::load(&Store::default(), &file).by_path.is_empty());
+    }
+
+    /// Runs one "build" over `values` (key → text) with the stored file `name`: returns what
+    /// each key gave and which keys had to be made.
+    fn stored_run(store: &Store, values: &[(Key, &str)]) -> (Vec<String>, Vec<Key>) {
+        let stored: Stored<String> = Stored::load(store, "values.bin");
+        let mut made = Vec::new();
+        let got = values
+            .iter()
+            .map(|&(key, text)| {
+                stored.remember(key, &mut || {
+                    made.push(key);
+                    text.to_string()
+                })
+            })
+            .collect();
+        let (reused, new) = stored.counts();
+        assert_eq!(reused + new, values.len());
+        stored.save(store, "values.bin");
+        (got, made)
+    }
+
+    #[test]
+    fn stored_values_are_reused_appended_and_compacted() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::at(dir.path().join("cache"));
+        let path = dir.path().join("cache/values.bin");
+        let a = [(1, "one"), (2, "two"), (3, "three"), (4, "four")];
+
+        let (got, made) = stored_run(&store, &a);
+        assert_eq!(got, ["one", "two", "three", "four"]);
+        assert_eq!(made, [1, 2, 3, 4], "an empty cache makes everything");
+        let full = std::fs::read(&path).unwrap();
+
+        // Nothing changed: nothing is made and the file is left as it is.
+        let (got, made) = stored_run(&store, &a);
+        assert_eq!(got, ["one", "two", "three", "four"]);
+        assert!(made.is_empty());
+        assert_eq!(std::fs::read(&path).unwrap(), full);
+
+        // One value changed (a new key): only it is made, and it is appended.
+        let b = [(1, "one"), (2, "two"), (3, "three"), (5, "FOUR")];
+        let (got, made) = stored_run(&store, &b);
+        assert_eq!(got, ["one", "two", "three", "FOUR"]);
+        assert_eq!(made, [5]);
+        let appended = std::fs::read(&path).unwrap();
+        assert_eq!(
+            &appended[..full.len()],
+            &full[..],
+            "appended, not rewritten"
+        );
+        assert!(appended.len() > full.len());
+        let (_, made) = stored_run(&store, &b);
+        assert!(made.is_empty(), "the appended value is found");
+
+        // Most values changed: the file is written anew with only what is used.
+        let c = [(1, "one"), (6, "six"), (7, "seven"), (8, "eight")];
+        let (got, made) = stored_run(&store, &c);
+        assert_eq!(got, ["one", "six", "seven", "eight"]);
+        assert_eq!(made, [6, 7, 8]);
+        let stored: Stored<String> = Stored::load(&store, "values.bin");
+        assert_eq!(stored.len(), 4, "stale values are dropped");
+
+        // A file another run replaced meanwhile is written anew, not appended to.
+        let stored: Stored<String> = Stored::load(&store, "values.bin");
+        for &(k, t) in &c[..3] {
+            stored.remember(k, &mut || t.to_string());
+        }
+        stored.remember(9, &mut || "nine".to_string());
+        std::fs::write(&path, FORMAT.to_string() + "\n").unwrap();
+        stored.save(&store, "values.bin");
+        let (got, made) = stored_run(&store, &[(1, "x"), (9, "x")]);
+        assert_eq!(got, ["one", "nine"]);
+        assert!(made.is_empty());
+    }
+
+    #[test]
+    fn stored_values_that_do_not_decode_are_made_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::at(dir.path().to_path_buf());
+        // A value of another type under the same key (say, written by an older version).
+        store.write(
+            "values.bin",
+            [(1u128, &[0xffu8, 0xff, 0xff][..])].into_iter(),
+        );
+        let (got, made) = stored_run(&store, &[(1, "one")]);
+        assert_eq!(got, ["one"]);
+        assert_eq!(made, [1]);
+        // A cut-off file is ignored whole.
+        let path = dir.path().join("values.bin");
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..bytes.len() - 1]).unwrap();
+        let (_, made) = stored_run(&store, &[(1, "one")]);
+        assert_eq!(made, [1]);
+        // Without a cache folder nothing is read or written.
+        let (got, made) = stored_run(&Store::default(), &[(1, "one")]);
+        assert_eq!((got, made), (vec!["one".to_string()], vec![1]));
     }
 }

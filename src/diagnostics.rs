@@ -7,7 +7,9 @@
 use std::fmt;
 
 /// How bad a diagnostic is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Warning,
@@ -37,6 +39,38 @@ pub struct Diagnostic {
     pub message: String,
     /// What to do about it.
     pub help: Option<String>,
+}
+
+/// A [`Diagnostic`] as read back from the build cache.
+#[derive(serde::Deserialize)]
+struct DiagnosticData {
+    severity: Severity,
+    kind: String,
+    path: String,
+    line: usize,
+    column: usize,
+    message: String,
+    help: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for Diagnostic {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        <DiagnosticData as serde::Deserialize>::deserialize(d).map(Diagnostic::from)
+    }
+}
+
+impl From<DiagnosticData> for Diagnostic {
+    fn from(d: DiagnosticData) -> Diagnostic {
+        Diagnostic {
+            severity: d.severity,
+            kind: crate::cache::intern(d.kind),
+            path: d.path,
+            line: d.line,
+            column: d.column,
+            message: d.message,
+            help: d.help,
+        }
+    }
 }
 
 impl Diagnostic {

@@ -36,6 +36,21 @@ pub fn replace_atomically(
     bytes: &[u8],
     permissions: Option<std::fs::Permissions>,
 ) -> std::io::Result<()> {
+    replace(path, bytes, permissions, true)
+}
+
+/// Like [`replace_atomically`], without waiting for the disk: for files that may be lost
+/// (the build cache, whose reader checks every entry and remakes what it cannot read).
+pub fn replace_unsynced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    replace(path, bytes, None, false)
+}
+
+fn replace(
+    path: &Path,
+    bytes: &[u8],
+    permissions: Option<std::fs::Permissions>,
+    sync: bool,
+) -> std::io::Result<()> {
     use std::io::Write;
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -68,7 +83,9 @@ pub fn replace_atomically(
         if let Some(permissions) = permissions {
             file.set_permissions(permissions)?;
         }
-        file.sync_all()?;
+        if sync {
+            file.sync_all()?;
+        }
         drop(file);
         std::fs::rename(&tmp, path)
     })();

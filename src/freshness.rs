@@ -10,7 +10,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// How often a document must be reviewed: `90d`, `6w`, `6m`, `1y`, or `never`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ReviewEvery {
     Never,
     Days(i32),

@@ -101,7 +101,7 @@ pub fn split(text: &str) -> Result<Split<'_>, Problem> {
 }
 
 /// The metadata of a document, as written in its front matter.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FrontMatter {
     pub title: Option<String>,
     pub doc_type: Option<String>,

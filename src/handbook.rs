@@ -5,7 +5,7 @@
 //! collects every problem as a diagnostic instead of stopping at the first: one run lists
 //! every bad file. Nothing here writes files or knows about HTML templates.
 
-use crate::cache::{self, Highlights, Memo};
+use crate::cache::{self, Highlights, Memo, Remember};
 use crate::config::Config;
 use crate::diagnostics::{self, Diagnostic};
 use crate::doc_types::DocTypes;
@@ -56,19 +56,34 @@ pub struct LoadOptions {
 pub struct Reuse<'a> {
     /// Highlighted code blocks.
     pub highlights: Option<&'a Highlights>,
-    /// Whole documents, by the hash of their file (what `serve` keeps between rebuilds).
-    pub documents: Option<&'a DocumentMemo>,
+    /// Whole documents, by the hash of their file and of everything else loading one reads:
+    /// a [`DocumentMemo`] (what `serve` keeps between rebuilds) or [`StoredDocuments`] (what
+    /// `build` and `check` keep on disk between runs).
+    pub documents: Option<&'a dyn Remember<LoadedFile>>,
 }
 
 /// Loaded documents by the hash of their file and of everything else loading one reads.
 pub type DocumentMemo = Memo<LoadedFile>;
 
+/// Loaded documents kept in the build cache between runs.
+pub type StoredDocuments = cache::Stored<LoadedFile>;
+
+/// The cache file of [`StoredDocuments`] for a way of loading: with HTML (`build`) or without
+/// (`check`), so that neither run pushes the other's documents out.
+pub fn stored_documents_file(options: &LoadOptions) -> &'static str {
+    if options.skip_html {
+        "documents-check.bin"
+    } else {
+        "documents.bin"
+    }
+}
+
 /// What became of one Markdown file, as kept by a [`DocumentMemo`].
-#[derive(Clone)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub struct LoadedFile(Loaded, Vec<Diagnostic>);
 
 /// One Markdown document of the handbook, parsed and rendered.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Document {
     /// Path relative to the handbook root, `/`-separated (`content/runbooks/db.md`).
     pub source: String,
@@ -366,7 +381,7 @@ fn is_generated(path: &str, owners: &OwnerDirectory, tag_slugs: &HashSet<&str>) 
 }
 
 /// What became of one Markdown file.
-#[derive(Clone)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 enum Loaded {
     Document(Box<Document>),
     Draft,
@@ -470,7 +485,7 @@ fn load_memoized(
     path: &Path,
     rel: &str,
     ctx: &LoadContext<'_>,
-    memo: &DocumentMemo,
+    memo: &dyn Remember<LoadedFile>,
 ) -> (Loaded, Vec<Diagnostic>) {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
@@ -481,14 +496,15 @@ fn load_memoized(
         .piece(rel.as_bytes())
         .piece(&bytes)
         .finish();
-    let made = memo.get_or(key, || {
+    let LoadedFile(loaded, diagnostics) = memo.remember(key, &mut || {
         let (loaded, diagnostics) = load_bytes(&bytes, rel, ctx);
-        Ok::<_, std::convert::Infallible>(LoadedFile(loaded, diagnostics))
+        LoadedFile(loaded, diagnostics)
     });
-    match made {
-        Ok(LoadedFile(loaded, diagnostics)) => (loaded, diagnostics),
-        Err(never) => match never {},
+    // A document reused whole did not ask for its code blocks: keep them for the next run.
+    if let (Loaded::Document(doc), Some(highlights)) = (&loaded, ctx.highlights) {
+        highlights.touch(&doc.rendered.code_keys);
     }
+    (loaded, diagnostics)
 }
 
 fn load_document(path: &Path, rel: &str, ctx: &LoadContext<'_>) -> (Loaded, Vec<Diagnostic>) {

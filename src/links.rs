@@ -7,7 +7,7 @@
 use percent_encoding::percent_decode_str;
 
 /// What a link destination points at.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Target {
     /// `https:`, `mailto:`, `//host`: never fetched, never rewritten.
     External,

@@ -12,7 +12,7 @@ use crate::slug::{heading_slug, Anchors};
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use std::sync::OnceLock;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Heading {
     pub level: u8,
     pub text: String,
@@ -22,7 +22,7 @@ pub struct Heading {
     pub text_offset: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Link {
     /// The destination as written.
     pub dest: String,
@@ -33,7 +33,7 @@ pub struct Link {
     pub image: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Task {
     pub done: bool,
     pub line: usize,
@@ -42,7 +42,7 @@ pub struct Task {
 }
 
 /// A note the pass wants reported (a code block shown as plain text, a link removed).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Note {
     pub kind: &'static str,
     pub line: usize,
@@ -50,7 +50,31 @@ pub struct Note {
 }
 
 /// Everything one Markdown pass yields.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// A [`Note`] as read back from the build cache.
+#[derive(serde::Deserialize)]
+struct NoteData {
+    kind: String,
+    line: usize,
+    message: String,
+}
+
+impl<'de> serde::Deserialize<'de> for Note {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        <NoteData as serde::Deserialize>::deserialize(d).map(Note::from)
+    }
+}
+
+impl From<NoteData> for Note {
+    fn from(n: NoteData) -> Note {
+        Note {
+            kind: crate::cache::intern(n.kind),
+            line: n.line,
+            message: n.message,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Rendered {
     pub html: String,
     pub headings: Vec<Heading>,
@@ -61,6 +85,9 @@ pub struct Rendered {
     /// A leading `# Heading` taken out of the body because it is the page title.
     pub title_heading: Option<Heading>,
     pub notes: Vec<Note>,
+    /// The highlight cache keys of the code blocks (when rendered with a cache), so that a
+    /// document reused whole keeps its blocks in the cache.
+    pub code_keys: Vec<crate::cache::Key>,
 }
 
 impl Rendered {
@@ -225,6 +252,9 @@ pub fn render(input: Input<'_>) -> Rendered {
             Event::End(TagEnd::CodeBlock) => {
                 let (lang, text, line) = code.take().unwrap_or_default();
                 if input.html {
+                    if input.highlights.is_some() {
+                        r.code_keys.push(Highlights::key(&lang, &text));
+                    }
                     out.push(Event::Html(CowStr::from(code_block(
                         &lang,
                         &text,

@@ -5,7 +5,7 @@ use super::{
 };
 use jiff::civil::Date;
 use opsbook::cache::{Highlights, Store};
-use opsbook::handbook::Reuse;
+use opsbook::handbook::{stored_documents_file, Reuse, StoredDocuments};
 use opsbook::{Handbook, LoadOptions};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -38,17 +38,32 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<Outcome> {
         Store::at(dir.join(config.build.cache_dir))
     };
     let mut highlights = Highlights::load(&store);
+    let load_options = LoadOptions {
+        drafts: args.drafts,
+        skip_html: false,
+    };
+    let documents_file = stored_documents_file(&load_options);
+    let documents = store
+        .dir
+        .is_some()
+        .then(|| StoredDocuments::load(&store, documents_file));
     let handbook = Handbook::load_reusing(
         &dir,
-        &LoadOptions {
-            drafts: args.drafts,
-            skip_html: false,
-        },
+        &load_options,
         Reuse {
             highlights: Some(&highlights),
-            documents: None,
+            documents: documents.as_ref().map(|d| d as _),
         },
     )?;
+    // Saved now rather than after the build: the file's bytes need not stay in memory.
+    if let Some(documents) = documents {
+        let (reused, made) = documents.counts();
+        log::info!(
+            "reused {reused} of {} Markdown files from the cache",
+            reused + made
+        );
+        documents.save(&store, documents_file);
+    }
     log::info!(
         "loaded {} document{} in {:.2?}",
         handbook.documents.len(),

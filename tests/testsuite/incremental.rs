@@ -200,3 +200,119 @@ fn clean_removes_the_output_and_the_cache() {
     let stderr = build(&book);
     assert_eq!(written(&stderr), snapshot_tree(&book.out()).len() - 1);
 }
+
+/// (reused, total) from the `-v` log line about Markdown files taken from the cache.
+fn reused(stderr: &str) -> (usize, usize) {
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("Markdown files from the cache"))
+        .unwrap_or_else(|| panic!("no count of reused files in:\n{stderr}"));
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let at = words.iter().position(|w| *w == "reused").unwrap();
+    (
+        words[at + 1].parse().unwrap(),
+        words[at + 3].parse().unwrap(),
+    )
+}
+
+#[test]
+fn unchanged_documents_are_reused_whole_and_their_code_stays_cached() {
+    let book = TestBook::fixture("generated/handbook");
+    book.file(
+        "content/guides/shell.md",
+        "---\ntitle: Shell\n---\n\n```bash\necho \"$HOME\"\n```\n\n```rust\nfn main() {}\n```\n",
+    );
+    let cache = book.root().join(".opsbook-cache");
+    let (none, total) = reused(&build(&book));
+    assert_eq!(none, 0, "the first build parses every file");
+    assert!(total > 10);
+    assert!(cache.join("documents.bin").is_file());
+    let highlights = std::fs::read(cache.join("highlights.bin")).unwrap();
+    assert!(
+        String::from_utf8_lossy(&highlights).contains("hl-k"),
+        "the code blocks are cached"
+    );
+
+    assert_eq!(reused(&build(&book)), (total, total));
+    assert_eq!(
+        std::fs::read(cache.join("highlights.bin")).unwrap(),
+        highlights,
+        "the code blocks of documents reused whole stay in the highlight cache"
+    );
+    assert_like_clean(&book, "a build that reused every document");
+
+    // One edited file is parsed again, the rest reused.
+    let runbook = std::fs::read_dir(book.root().join("content/runbooks"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "md") && !p.ends_with("index.md"))
+        .unwrap();
+    edit(&runbook, |t| t + "\nOne more paragraph, with `code`.\n");
+    assert_eq!(reused(&build(&book)), (total - 1, total));
+    assert_like_clean(&book, "a body edit through the document cache");
+
+    // Document types decide what a file becomes: changing them parses every file again.
+    let toml = std::fs::read_to_string(book.root().join("book.toml")).unwrap();
+    book.file(
+        "book.toml",
+        &(toml + "\n[types.runbook]\nreview-every = \"30d\"\n"),
+    );
+    assert_eq!(reused(&build(&book)), (0, total));
+    assert_like_clean(&book, "a change of document types");
+
+    // `--no-cache` neither reads nor writes it.
+    std::fs::remove_dir_all(&cache).unwrap();
+    let out = book
+        .cmd(&["-v", "build", "--no-cache", "--today", TODAY])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!cache.exists());
+}
+
+#[test]
+fn check_reuses_unchanged_documents_and_sees_every_edit() {
+    let book = TestBook::fixture("generated/handbook");
+    let check = |extra: &[&str]| {
+        let mut args = vec!["-v", "check", "--today", TODAY, "--format", "json"];
+        args.extend_from_slice(extra);
+        let out = book.cmd(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{stderr}");
+        (String::from_utf8(out.stdout).unwrap(), stderr)
+    };
+    let (first, stderr) = check(&[]);
+    let (none, total) = reused(&stderr);
+    assert_eq!(none, 0);
+    assert!(book
+        .root()
+        .join(".opsbook-cache/documents-check.bin")
+        .is_file());
+    let (second, stderr) = check(&[]);
+    assert_eq!(reused(&stderr), (total, total));
+    assert_eq!(first, second, "the report does not depend on the cache");
+
+    // A document loses its owner and gets a broken link: the report says so at once.
+    let runbook = std::fs::read_dir(book.root().join("content/runbooks"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "md") && !p.ends_with("index.md"))
+        .unwrap();
+    edit(&runbook, |t| {
+        t.lines()
+            .filter(|l| !l.starts_with("owners:") && !l.starts_with("  - "))
+            .collect::<Vec<_>>()
+            .join("\n")
+            + "\n\nSee [the missing page](no-such-page.md).\n"
+    });
+    let (edited, stderr) = check(&[]);
+    assert_eq!(reused(&stderr), (total - 1, total));
+    assert_ne!(edited, first);
+    assert!(edited.contains("no-such-page.md"), "{edited}");
+    let (uncached, stderr) = check(&["--no-cache"]);
+    assert!(!stderr.contains("from the cache"), "{stderr}");
+    assert_eq!(
+        edited, uncached,
+        "the cached run reports what a clean run reports"
+    );
+}

@@ -14,7 +14,7 @@ use super::index::{DocEntry, Field, Posting, SearchIndex};
 use crate::cache::{Hasher, Key};
 use anyhow::{anyhow, bail, Context, Result};
 use rayon::prelude::*;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -139,19 +139,35 @@ pub fn manifest<'a>(
     key_len: usize,
     shard_keys: impl Iterator<Item = &'a str>,
 ) -> Vec<u8> {
-    let docs: Vec<Value> = index.docs.iter().map(doc_json).collect();
-    let manifest = json!({
-        "v": VERSION,
-        "keyLen": key_len,
-        "shards": shard_keys.collect::<Vec<_>>(),
-        "chunk": CHUNK,
-        "types": index.types.iter().map(|(n, l)| [n, l]).collect::<Vec<_>>(),
-        "owners": index.owners,
-        "tags": index.tags,
-        "states": index.states,
-        "docs": docs,
-    });
-    call("index", &[manifest.to_string()])
+    // Serialized straight from the index: a `serde_json::Value` of every document would hold
+    // the documents a second time, as a tree, at the build's peak of memory. Fields in the
+    // order a JSON object of them always had (sorted by name).
+    #[derive(serde::Serialize)]
+    struct Manifest<'a> {
+        chunk: usize,
+        docs: Vec<DocJson<'a>>,
+        #[serde(rename = "keyLen")]
+        key_len: usize,
+        owners: &'a [String],
+        shards: Vec<&'a str>,
+        states: &'a [String],
+        tags: &'a [String],
+        types: Vec<[&'a String; 2]>,
+        v: u64,
+    }
+    let manifest = Manifest {
+        chunk: CHUNK,
+        docs: index.docs.iter().map(doc_json).collect(),
+        key_len,
+        owners: &index.owners,
+        shards: shard_keys.collect(),
+        states: &index.states,
+        tags: &index.tags,
+        types: index.types.iter().map(|(n, l)| [n, l]).collect(),
+        v: VERSION,
+    };
+    let json = serde_json::to_string(&manifest).unwrap_or_default();
+    call("index", &[json])
 }
 
 /// The file of one shard: its terms (sorted) and their postings.
@@ -209,16 +225,27 @@ pub fn version_line<'a>(files: impl Iterator<Item = (&'a str, Key)>) -> Vec<u8> 
     .into_bytes()
 }
 
-fn doc_json(d: &DocEntry) -> Value {
-    json!([
-        d.title,
-        d.url,
+/// A document in the manifest: `[title, url, type, owners, state, tags, [[heading, id]…]]`.
+type DocJson<'a> = (
+    &'a str,
+    &'a str,
+    u32,
+    &'a [u32],
+    u32,
+    &'a [u32],
+    Vec<[&'a String; 2]>,
+);
+
+fn doc_json(d: &DocEntry) -> DocJson<'_> {
+    (
+        &d.title,
+        &d.url,
         d.doc_type,
-        d.owners,
+        &d.owners,
         d.state,
-        d.tags,
-        d.headings.iter().map(|(t, id)| [t, id]).collect::<Vec<_>>(),
-    ])
+        &d.tags,
+        d.headings.iter().map(|(t, id)| [t, id]).collect(),
+    )
 }
 
 /// `OPSBOOK_SEARCH_LOAD("key",a,b);` with the JSON made safe for a script.

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 
 /// Where a term occurs; a higher field ranks higher.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u8)]
 pub enum Field {
     Body = 0,
     /// Owners, tags, service, status: words a reader may type that are not in the text.
@@ -31,8 +32,10 @@ impl Field {
     }
 }
 
-/// A term in one target.
+/// A term in one target. Packed: five bytes instead of eight, and a handbook of 50,000 pages
+/// has tens of millions of postings while its index is built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C, packed)]
 pub struct Posting {
     /// The target: a document's top (its title and the text before its first heading) or
     /// one of its headings; numbered document by document, in order.
@@ -425,7 +428,7 @@ pub(super) fn document_postings(s: &Source<'_>, base: u32) -> DocumentTerms {
         let (s, e) = ranges[id as usize];
         match postings.last_mut() {
             Some((ls, _, last)) if *ls == s && last.target == target => {
-                last.field = last.field.max(field);
+                last.field = Field::max(last.field, field);
             }
             _ => postings.push((s, e, Posting { target, field })),
         }
@@ -464,6 +467,12 @@ fn snippet(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn postings_take_five_bytes() {
+        // Tens of millions of them are held while a large handbook's index is built.
+        assert_eq!(std::mem::size_of::<Posting>(), 5);
+    }
 
     fn source<'a>(
         title: &'a str,

@@ -6,8 +6,9 @@
 Reports
 - the index on disk: files, total bytes, total gzip-compressed bytes;
 - the first-result download: every file the browser loaded before the first result list
-  (search.js, the manifest, the term shards of the query, the snippet chunks of the results
-  shown), raw and gzip-compressed;
+  (search.js, the manifest, the term shards of the query and those prefetched while it was
+  typed, counted whole even if given up, the snippet chunks of the results shown), raw and
+  gzip-compressed;
 - with Chromium (skipped with a note when none is found): the time from focusing the box to
   the index being loaded (the download, from localhost), then, the query typed letter by
   letter, the time from the first keystroke to its result list and from each further
@@ -125,7 +126,14 @@ def measure(site, query, chromium):
             self.end_headers()
             done.set()
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(http.server.ThreadingHTTPServer):
+        # The client gives up prefetches it no longer needs, and the browser then drops the
+        # connection: not an error worth a traceback.
+        def handle_error(self, request, client_address):
+            if not isinstance(sys.exc_info()[1], ConnectionError):
+                super().handle_error(request, client_address)
+
+    server = Server(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     page = os.path.join(site, "__search_bench.html")
     with open(os.path.join(site, "index.html"), encoding="utf-8") as f:

@@ -47,10 +47,13 @@
   }
 
   // --- Loading index files -------------------------------------------------------------
+  function has(o, key) { return Object.prototype.hasOwnProperty.call(o, key); }
   var files = {};
   var waiting = {};
   window.OPSBOOK_SEARCH_LOAD = function (key) {
     var args = Array.prototype.slice.call(arguments, 1);
+    // A term shard is decoded once, as it arrives (see decodeShard); a failed one is null.
+    if (key.lastIndexOf("t-", 0) === 0) args = [args[0] ? decodeShard(args[0], args[1]) : null];
     files[key] = args;
     (waiting[key] || []).forEach(function (cb) { cb(args); });
     delete waiting[key];
@@ -60,35 +63,107 @@
   // scripts. Either way they end in OPSBOOK_SEARCH_LOAD.
   var VERSION_LINE = /^window\.OPSBOOK_SEARCH_VERSION = "([0-9a-f]*)";\n/;
   var viaFetch = /^https?:$/.test(location.protocol) && typeof fetch === "function";
-  function load(name, cb) {
-    if (Object.prototype.hasOwnProperty.call(files, name)) { cb(files[name]); return; }
-    if (waiting[name]) { waiting[name].push(cb); return; }
-    waiting[name] = [cb];
+  function fileUrl(name) {
     // index.js is always fetched afresh and names the version of the other files.
-    var url = base + name + ".js?" + (name === "index"
+    return base + name + ".js?" + (name === "index"
       ? "t=" + Date.now()
       : "v=" + encodeURIComponent(window.OPSBOOK_SEARCH_VERSION || ""));
-    var failed = function () { window.OPSBOOK_SEARCH_LOAD(name, null); };
+  }
+  // Fetched files nobody has asked for yet (prefetched), kept as text: most are never
+  // used, and parsing one costs only a few milliseconds when it is.
+  var fetched = {};
+  // The files being fetched: name -> the fetch's AbortController (an object without one).
+  var fetching = {};
+  function load(name, cb) {
+    if (has(files, name)) { cb(files[name]); return; }
+    if (waiting[name]) { waiting[name].push(cb); return; }
+    waiting[name] = [cb];
     if (viaFetch) {
-      fetch(url).then(function (r) {
-        if (!r.ok) throw new Error(r.status);
-        return r.text();
-      }).then(function (text) {
-        var m = VERSION_LINE.exec(text);
-        if (m) {
-          window.OPSBOOK_SEARCH_VERSION = m[1];
-          text = text.slice(m[0].length);
-        }
-        var args = JSON.parse("[" + text.slice(text.indexOf("(") + 1, text.lastIndexOf(")")) + "]");
-        if (args[0] !== name) throw new Error("unexpected " + args[0]);
-        window.OPSBOOK_SEARCH_LOAD.apply(null, args);
-      }).catch(failed);
+      if (has(fetched, name)) {
+        var text = fetched[name];
+        delete fetched[name];
+        deliver(name, text);
+      } else if (!fetching[name]) {
+        fetchFile(name, "auto");
+      }
+      // else a prefetch of it is under way, and delivers it when it arrives.
       return;
     }
     var s = document.createElement("script");
-    s.src = url;
-    s.onerror = failed;
+    s.src = fileUrl(name);
+    s.onerror = function () { window.OPSBOOK_SEARCH_LOAD(name, null); };
     document.head.appendChild(s);
+  }
+  // Fetches a file; delivers it if it is wanted by then, else keeps its text.
+  function fetchFile(name, priority) {
+    var control = typeof AbortController === "function" ? new AbortController() : {};
+    fetching[name] = control;
+    return fetch(fileUrl(name), { priority: priority, signal: control.signal }).then(function (r) {
+      if (!r.ok) throw new Error(r.status);
+      return r.text();
+    }).then(function (text) {
+      if (fetching[name] !== control) return; // given up on (see prefetchFor)
+      delete fetching[name];
+      if (waiting[name]) deliver(name, text);
+      else fetched[name] = text;
+    }, function () {
+      if (fetching[name] !== control) return;
+      delete fetching[name];
+      // A failed prefetch is forgotten (asked for later, the file is fetched again).
+      if (waiting[name]) window.OPSBOOK_SEARCH_LOAD(name, null);
+    });
+  }
+  // Parses a fetched file and hands its data to OPSBOOK_SEARCH_LOAD.
+  function deliver(name, text) {
+    var args = null;
+    try {
+      var m = VERSION_LINE.exec(text);
+      if (m) {
+        window.OPSBOOK_SEARCH_VERSION = m[1];
+        text = text.slice(m[0].length);
+      }
+      args = JSON.parse("[" + text.slice(text.indexOf("(") + 1, text.lastIndexOf(")")) + "]");
+      if (args[0] !== name) throw new Error("unexpected " + args[0]);
+    } catch (e) {
+      args = [name, null];
+    }
+    window.OPSBOOK_SEARCH_LOAD.apply(null, args);
+  }
+
+  // Prefetching. A word shorter than the shard keys (one letter of two) does not say which
+  // shard its next letter needs, and fetching that shard once the letter is typed takes
+  // most of the time a keystroke has (tens of milliseconds even from localhost). So the
+  // shards the word can grow into are fetched while the reader types, with low priority
+  // (what is wanted now goes first); the next letter tells which one was needed, and the
+  // others still under way are given up, so that the bandwidth goes to what is wanted.
+  // A prefix with more shards than this (a script with many letters) is not prefetched.
+  var PREFETCH_MAX = 40;
+  var prefetching = []; // {name, control} of each prefetch under way
+  // Called with the terms of each query, before their shards are loaded.
+  function prefetchFor(queryTerms) {
+    if (!viaFetch) return;
+    var keep = []; // the shards of the terms, and those they can grow into
+    var names = [];
+    queryTerms.forEach(function (term) {
+      var key = shardKey(term);
+      if (index.shardSet[key]) keep.push(shardName(key));
+      if (Array.from(term).length >= index.keyLen) return;
+      var keys = index.shards.filter(function (k) { return k !== term && k.lastIndexOf(term, 0) === 0; });
+      if (keys.length <= PREFETCH_MAX) keys.forEach(function (k) { names.push(shardName(k)); });
+    });
+    keep = keep.concat(names);
+    prefetching = prefetching.filter(function (p) {
+      if (fetching[p.name] !== p.control) return false; // arrived or failed
+      if (keep.indexOf(p.name) >= 0 || waiting[p.name]) return true;
+      if (p.control.abort) p.control.abort();
+      delete fetching[p.name];
+      return false;
+    });
+    names.forEach(function (name) {
+      if (has(files, name) || has(fetched, name) || fetching[name] || waiting[name]) return;
+      fetchFile(name, "low");
+      prefetching.push({ name: name, control: fetching[name] });
+    });
   }
 
   var index = null;
@@ -97,8 +172,21 @@
   var targetDoc = null;
   var targetHeading = null;
   var firstTarget = null; // document -> its first target; one more entry at the end
-  // Scratch space of one query, cleared after use (only what was touched).
-  var scratch = null;
+  var titleLength = null; // document -> the length of its title (the first tie-breaker)
+  // Scratch space of one query, cleared after use (only what was touched): per target, its
+  // score for the current term and its total; the targets the current term touched; per
+  // document, its best target's score for the current term, its total, how many terms it
+  // has, the documents with the first term, and those the current term touched. Variables,
+  // not fields of one object: the browser's compiled code depends on what a field has
+  // held, and was thrown away when the real arrays replaced the warm-up's (see warmUp).
+  var termScore = null;
+  var targetScore = null;
+  var touched = null;
+  var docBest = null;
+  var docScore = null;
+  var docHits = null;
+  var docList = null;
+  var docTouched = null;
   function withIndex(cb) {
     if (index) { cb(index); return; }
     load("index", function (args) {
@@ -106,34 +194,9 @@
         index = args[0];
         index.shardSet = {};
         index.shards.forEach(function (k) { index.shardSet[k] = true; });
-        var n = 0;
-        index.docs.forEach(function (d) { n += 1 + d[6].length; });
-        targetDoc = new Int32Array(n);
-        targetHeading = new Int32Array(n);
-        firstTarget = new Int32Array(index.docs.length + 1);
-        var t = 0;
-        index.docs.forEach(function (d, i) {
-          firstTarget[i] = t;
-          targetDoc[t] = i;
-          targetHeading[t++] = -1;
-          for (var k = 0; k < d[6].length; k++) {
-            targetDoc[t] = i;
-            targetHeading[t++] = k;
-          }
-        });
-        firstTarget[index.docs.length] = t;
-        scratch = {
-          termScore: new Float64Array(n),
-          touched: new Int32Array(n),
-          targetScore: new Float64Array(n),
-          docBest: new Float64Array(index.docs.length),
-          docScore: new Float64Array(index.docs.length),
-          docHits: new Uint8Array(index.docs.length),
-          docList: new Int32Array(index.docs.length)
-        };
+        setUp(index.docs);
       }
       if (index) {
-        warmUp();
         window.OPSBOOK_SEARCH.ready = true;
         cb(index);
       } else {
@@ -142,16 +205,69 @@
     });
   }
 
-  // Runs the scoring once on made-up postings while the reader has not typed yet, so the
-  // first real query runs compiled code (the browser compiles a loop only once it is hot).
+  // The targets of the documents `docs`, and scratch space to match.
+  function setUp(docs) {
+    var n = 0;
+    docs.forEach(function (d) { n += 1 + d[6].length; });
+    targetDoc = new Int32Array(n);
+    targetHeading = new Int32Array(n);
+    firstTarget = new Int32Array(docs.length + 1);
+    var t = 0;
+    docs.forEach(function (d, i) {
+      firstTarget[i] = t;
+      targetDoc[t] = i;
+      targetHeading[t++] = -1;
+      for (var k = 0; k < d[6].length; k++) {
+        targetDoc[t] = i;
+        targetHeading[t++] = k;
+      }
+    });
+    firstTarget[docs.length] = t;
+    titleLength = new Int32Array(docs.length);
+    docs.forEach(function (d, i) { titleLength[i] = d[0].length; });
+    termScore = new Float64Array(n);
+    targetScore = new Float64Array(n);
+    touched = new Int32Array(n);
+    docBest = new Float64Array(docs.length);
+    docScore = new Float64Array(docs.length);
+    docHits = new Uint8Array(docs.length);
+    docList = new Int32Array(docs.length);
+    docTouched = new Int32Array(docs.length);
+    // New arrays are zero without being written: the system hands out their memory when it
+    // is first touched, which in the first queries was milliseconds of page faults.
+    [termScore, targetScore, touched, docBest, docScore, docHits, docList, docTouched].forEach(function (a) { a.fill(0); });
+  }
+
+  // Runs the decoding and the ranking on a made-up index of a few hundred documents, as
+  // soon as this script runs, so that the first real query runs compiled code. Browsers
+  // compile a function only once it is hot, in the background, and for the kinds of values
+  // it has seen: run when the index has arrived, the compiling was still under way while
+  // the reader typed the first letters (queries several times slower). So the documents and
+  // postings come from JSON.parse, as the index's and a shard's do, and the functions are
+  // called several times on short lists (a function entered once, with one long loop, gets
+  // compiled for that loop alone, and that code is thrown away each time the loop ends).
   function warmUp() {
-    var n = Math.min(targetDoc.length - 1, 30000);
-    if (n < 1) return;
-    var postings = new Array(n);
-    for (var i = 0; i < n; i++) postings[i] = 4 + (i % 4);
-    var shard = [["warm", "warmer"], [postings, postings]];
-    rank(["warm"], [shard], null);
-    rank(["warm", "warmer"], [shard, shard], null);
+    var docs = [];
+    for (var i = 0; i < 400; i++) docs.push(["warm " + i, "", 0, [], 0, [], [["h", "h"], ["i", "i"]]]);
+    index = { docs: JSON.parse(JSON.stringify(docs)) };
+    setUp(index.docs);
+    var words = [];
+    var lists = [];
+    for (var w = 0; w < 8; w++) {
+      var postings = [];
+      for (var p = w % 3; p < targetDoc.length; p += 1 + w % 2) postings.push((p === w % 3 ? p : 1 + w % 2) * 4 + (p + w) % 4);
+      words.push("warm" + w);
+      lists.push(postings);
+    }
+    var json = JSON.stringify(lists);
+    for (var k = 0; k < 12; k++) {
+      var shard = decodeShard(words, JSON.parse(json));
+      var shards = new Array(k % 2 + 1);
+      for (var j = 0; j < shards.length; j++) shards[j] = shard;
+      rank(unique(terms(k % 2 ? "warm warm1" : "warm")), shards, null);
+    }
+    index = targetDoc = targetHeading = firstTarget = titleLength = null;
+    termScore = targetScore = touched = docBest = docScore = docHits = docList = docTouched = null;
   }
 
   function shardKey(term) {
@@ -168,12 +284,40 @@
   function withShard(term, cb) {
     var key = shardKey(term);
     if (!index.shardSet[key]) { cb(null); return; }
-    load(shardName(key), function (args) { cb(args || null); });
+    load(shardName(key), function (args) { cb(args && args[0]); });
   }
 
-  // Scores one query term into scratch.termScore (best field of each target: the exact
-  // word, then up to MAX_EXPANSIONS words it begins); returns how many targets it touched,
-  // listed in scratch.touched.
+  // A shard as it is searched: [words (sorted), start, codes], the postings of word k in
+  // codes[start[k] .. start[k + 1]], each `target × 4 + field` with the target itself, not
+  // its distance from the previous one. Typed arrays, made once when the shard arrives:
+  // every query on it then reads the same kind of array (the first query on a shard is no
+  // slower than the next) and does no division.
+  function decodeShard(words, lists) {
+    var total = 0;
+    for (var k = 0; k < lists.length; k++) total += lists[k].length;
+    var start = new Int32Array(lists.length + 1);
+    var codes = new Int32Array(total);
+    var at = 0;
+    for (k = 0; k < lists.length; k++) {
+      start[k] = at;
+      at = decodePostings(lists[k], codes, at);
+    }
+    start[lists.length] = at;
+    return [words, start, codes];
+  }
+  function decodePostings(raw, codes, at) {
+    var target = 0;
+    for (var i = 0; i < raw.length; i++) {
+      var code = raw[i];
+      target += code >> 2;
+      codes[at++] = target * 4 + (code & 3);
+    }
+    return at;
+  }
+
+  // Scores one query term into termScore (best field of each target: the exact word, then
+  // up to MAX_EXPANSIONS words it begins); returns how many targets it touched, listed in
+  // `touched`.
   function termScores(shard, term) {
     if (!shard) return 0;
     var list = shard[0];
@@ -183,21 +327,22 @@
       var mid = (lo + hi) >> 1;
       if (list[mid] < term) lo = mid + 1; else hi = mid;
     }
-    var score = scratch.termScore;
-    var touched = scratch.touched;
     var count = 0;
     for (var k = lo, n = 0; k < list.length && n < MAX_EXPANSIONS && list[k].lastIndexOf(term, 0) === 0; k++, n++) {
-      var factor = list[k] === term ? EXACT : 1;
-      var raw = shard[1][k];
-      var target = 0;
-      for (var i = 0; i < raw.length; i++) {
-        var code = raw[i];
-        target += Math.floor(code / 4);
-        var s = FIELD_WEIGHT[code % 4] * factor;
-        var old = score[target];
-        if (old === 0) touched[count++] = target;
-        if (s > old) score[target] = s;
-      }
+      count = scorePostings(shard[2], shard[1][k], shard[1][k + 1], list[k] === term ? EXACT : 1, count);
+    }
+    return count;
+  }
+  // The postings codes[from .. to) of one word, worth `factor` each: keeps each target's
+  // best score; returns the count of targets touched so far (`count` before).
+  function scorePostings(codes, from, to, factor, count) {
+    for (var i = from; i < to; i++) {
+      var code = codes[i];
+      var target = code >> 2;
+      var s = FIELD_WEIGHT[code & 3] * factor;
+      var old = termScore[target];
+      if (old === 0) touched[count++] = target;
+      if (s > old) termScore[target] = s;
     }
     return count;
   }
@@ -241,26 +386,29 @@
     };
   }
 
-  // Keeps the best `max` results (sorted, best first) and counts them all.
+  // Keeps the best `max` results (sorted, best first) and counts them all. A candidate
+  // becomes a result object only if it makes the list: a query has thousands of them.
   function Best(max) {
     this.max = max;
     this.top = [];
     this.total = 0;
   }
-  function better(a, b) {
-    return b.score - a.score || index.docs[a.doc][0].length - index.docs[b.doc][0].length || a.doc - b.doc;
+  // Below 0 if the document `doc` with `score` goes before result r: the higher score, then
+  // the shorter title, then the earlier document.
+  function before(doc, score, r) {
+    return r.score - score || titleLength[doc] - titleLength[r.doc] || doc - r.doc;
   }
-  Best.prototype.add = function (r) {
+  Best.prototype.add = function (doc, target, score) {
     this.total++;
     var top = this.top;
-    if (top.length === this.max && better(r, top[top.length - 1]) >= 0) return;
+    if (top.length === this.max && before(doc, score, top[top.length - 1]) >= 0) return;
     var lo = 0;
     var hi = top.length;
     while (lo < hi) {
       var mid = (lo + hi) >> 1;
-      if (better(top[mid], r) <= 0) lo = mid + 1; else hi = mid;
+      if (before(doc, score, top[mid]) >= 0) lo = mid + 1; else hi = mid;
     }
-    top.splice(lo, 0, r);
+    top.splice(lo, 0, { doc: doc, target: target, heading: targetHeading[target], score: score });
     if (top.length > this.max) top.pop();
   };
 
@@ -274,12 +422,13 @@
         var all = new Best(MAX_RESULTS);
         if (keep) {
           index.docs.forEach(function (d, i) {
-            if (keep(d)) all.add({ doc: i, target: firstTarget[i], heading: -1, score: 0 });
+            if (keep(d)) all.add(i, firstTarget[i], 0);
           });
         }
         cb(parsed, all);
         return;
       }
+      prefetchFor(parsed.terms);
       var pending = parsed.terms.length;
       var shards = new Array(pending);
       parsed.terms.forEach(function (term, k) {
@@ -294,47 +443,64 @@
   // Documents that have every term (anywhere in them), scored by the sum over the terms of
   // their best target; each lands on the target that scored most. One pass over the
   // postings of each term, on typed arrays; the scratch space is cleared as it is read.
+  // (Each loop is in a function of its own, so that each is compiled as a whole.)
   function rank(queryTerms, shards, keep) {
-    var sc = scratch;
-    var docs = 0; // documents in sc.docList with all terms so far
+    var docs = 0; // documents in docList with all terms so far
     for (var k = 0; k < queryTerms.length; k++) {
-      var count = termScores(shards[k], queryTerms[k]);
-      var touchedDocs = [];
-      for (var i = 0; i < count; i++) {
-        var t = sc.touched[i];
-        var s = sc.termScore[t];
-        sc.termScore[t] = 0;
-        var d = targetDoc[t];
-        if (sc.docHits[d] !== k) continue; // missed an earlier term
-        sc.targetScore[t] += s;
-        if (sc.docBest[d] === 0) touchedDocs.push(d);
-        if (s > sc.docBest[d]) sc.docBest[d] = s;
-      }
-      for (var j = 0; j < touchedDocs.length; j++) {
-        var doc = touchedDocs[j];
-        sc.docHits[doc] = k + 1;
-        sc.docScore[doc] += sc.docBest[doc];
-        sc.docBest[doc] = 0;
-        if (k === 0) sc.docList[docs++] = doc;
-      }
+      var touchedDocs = mergeTerm(k, termScores(shards[k], queryTerms[k]));
+      docs = countTerm(k, touchedDocs, docs);
     }
     var results = new Best(MAX_RESULTS);
     for (var m = 0; m < docs; m++) {
-      var e = sc.docList[m];
-      var complete = sc.docHits[e] === queryTerms.length;
-      var score = sc.docScore[e];
-      var landing = firstTarget[e];
-      var top = -1;
-      for (var x = firstTarget[e]; x < firstTarget[e + 1]; x++) {
-        if (complete && sc.targetScore[x] > top) { top = sc.targetScore[x]; landing = x; }
-        sc.targetScore[x] = 0;
-      }
-      sc.docHits[e] = 0;
-      sc.docScore[e] = 0;
+      var e = docList[m];
+      var complete = docHits[e] === queryTerms.length;
+      var score = docScore[e];
+      var landing = landingOf(e, complete);
+      docHits[e] = 0;
+      docScore[e] = 0;
       if (!complete || (keep && !keep(index.docs[e]))) continue;
-      results.add({ doc: e, target: landing, heading: targetHeading[landing], score: score });
+      results.add(e, landing, score);
     }
     return results;
+  }
+  // Adds term k's scores of the `count` targets it touched to those of the documents that
+  // had the terms before it; returns how many documents it touched (in docTouched).
+  function mergeTerm(k, count) {
+    var touchedDocs = 0;
+    for (var i = 0; i < count; i++) {
+      var t = touched[i];
+      var s = termScore[t];
+      termScore[t] = 0;
+      var d = targetDoc[t];
+      if (docHits[d] !== k) continue; // missed an earlier term
+      targetScore[t] += s;
+      if (docBest[d] === 0) docTouched[touchedDocs++] = d;
+      if (s > docBest[d]) docBest[d] = s;
+    }
+    return touchedDocs;
+  }
+  // Counts term k for the documents it touched: its best target's score; the first term
+  // lists them (in docList, `docs` so far; returns the new count).
+  function countTerm(k, touchedDocs, docs) {
+    for (var j = 0; j < touchedDocs; j++) {
+      var doc = docTouched[j];
+      docHits[doc] = k + 1;
+      docScore[doc] += docBest[doc];
+      docBest[doc] = 0;
+      if (k === 0) docList[docs++] = doc;
+    }
+    return docs;
+  }
+  // The target of document e that scored most (its top if it does not have every term),
+  // clearing the scores of its targets.
+  function landingOf(e, complete) {
+    var landing = firstTarget[e];
+    var top = -1;
+    for (var x = firstTarget[e]; x < firstTarget[e + 1]; x++) {
+      if (complete && targetScore[x] > top) { top = targetScore[x]; landing = x; }
+      targetScore[x] = 0;
+    }
+    return landing;
   }
 
   // --- Marking matched words -------------------------------------------------------------
@@ -436,6 +602,7 @@
   var results = [];
   var active = -1;
   var seq = 0;
+  var listScrolled = false;
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -472,6 +639,7 @@
     list.id = "search-results";
     list.setAttribute("role", "listbox");
     list.setAttribute("aria-label", "Search results");
+    list.addEventListener("scroll", function () { listScrolled = list.scrollTop > 0; });
     panel.appendChild(filters);
     panel.appendChild(status);
     panel.appendChild(list);
@@ -547,7 +715,7 @@
         var snippet = w[1];
         var chunk = Math.floor(target / index.chunk);
         load("s-" + chunk, function (args) {
-          if (!args || !snippet.isConnected) return;
+          if (!args || !args[0] || !snippet.isConnected) return;
           var text = args[0][target - chunk * index.chunk] || "";
           appendMarked(snippet, excerpt(text, parsed.terms), parsed.terms);
         });
@@ -555,7 +723,13 @@
     }, SNIPPET_DELAY);
     list.textContent = "";
     list.appendChild(items);
-    list.scrollTop = 0;
+    // Back to the top only if the list was scrolled: setting scrollTop lays the page out
+    // there and then, which took longer than building the list. (In the default theme the
+    // list never scrolls, the panel around it does.)
+    if (listScrolled) {
+      list.scrollTop = 0;
+      listScrolled = false;
+    }
     setActive(active, false);
     var n = found.total;
     if (!parsed.terms.length && n === 0) setStatus("Type to search the handbook.");
@@ -610,6 +784,7 @@
   if (!input || !container) return;
   buildPanel();
   withIndex(fillFilters);
+  warmUp();
   input.addEventListener("input", update);
   input.addEventListener("focus", function () { if (input.value) open(true); });
   input.addEventListener("keydown", function (e) {

@@ -440,7 +440,16 @@ impl Highlights {
         code: &str,
         highlight: impl FnOnce() -> Result<String, E>,
     ) -> Result<String, E> {
-        self.0.get_or(Highlights::key(lang, code), highlight)
+        self.get_or_keyed(Highlights::key(lang, code), highlight)
+    }
+
+    /// [`Highlights::get_or`] for a block whose [`Highlights::key`] the caller already has.
+    pub fn get_or_keyed<E>(
+        &self,
+        key: Key,
+        highlight: impl FnOnce() -> Result<String, E>,
+    ) -> Result<String, E> {
+        self.0.get_or(key, highlight)
     }
 
     /// Keeps the blocks of `keys` for the next run: the code blocks of documents reused whole.

@@ -252,15 +252,17 @@ pub fn render(input: Input<'_>) -> Rendered {
             Event::End(TagEnd::CodeBlock) => {
                 let (lang, text, line) = code.take().unwrap_or_default();
                 if input.html {
-                    if input.highlights.is_some() {
-                        r.code_keys.push(Highlights::key(&lang, &text));
-                    }
+                    let cached = input.highlights.map(|cache| {
+                        let key = Highlights::key(&lang, &text);
+                        r.code_keys.push(key);
+                        (cache, key)
+                    });
                     out.push(Event::Html(CowStr::from(code_block(
                         &lang,
                         &text,
                         line,
                         &mut r.notes,
-                        input.highlights,
+                        cached,
                     ))));
                 }
                 r.text.push_str(&text);
@@ -413,7 +415,7 @@ fn code_block(
     text: &str,
     line: usize,
     notes: &mut Vec<Note>,
-    highlights: Option<&Highlights>,
+    highlights: Option<(&Highlights, crate::cache::Key)>,
 ) -> String {
     let class = if lang.is_empty() {
         String::new()
@@ -421,7 +423,7 @@ fn code_block(
         format!(" class=\"language-{}\"", escape_attr(lang))
     };
     let highlighted = match highlights {
-        Some(cache) => cache.get_or(lang, text, || highlight::highlight(text, lang)),
+        Some((cache, key)) => cache.get_or_keyed(key, || highlight::highlight(text, lang)),
         None => highlight::highlight(text, lang),
     };
     match highlighted {

@@ -1,12 +1,12 @@
 //! `opsbook build`: load the handbook, stop on content errors, build the site.
 
 use super::{
-    dir_or_current, local_today, print_diagnostics, stderr_is_terminal, thousands, Outcome,
+    cache_store, dir_or_current, load_with_cache, local_today, print_diagnostics,
+    stderr_is_terminal, thousands, Outcome,
 };
 use jiff::civil::Date;
-use opsbook::cache::{Highlights, Store};
-use opsbook::handbook::{stored_documents_file, Reuse, StoredDocuments};
-use opsbook::{Handbook, LoadOptions};
+use opsbook::cache::Highlights;
+use opsbook::LoadOptions;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -31,39 +31,17 @@ pub struct Args {
 pub fn run(args: Args, quiet: bool) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let dir = dir_or_current(args.dir);
-    let store = if args.no_cache {
-        Store::default()
-    } else {
-        let (config, _) = opsbook::config::Config::load(&dir)?;
-        Store::at(dir.join(config.build.cache_dir))
-    };
+    let store = cache_store(&dir, args.no_cache)?;
     let mut highlights = Highlights::load(&store);
-    let load_options = LoadOptions {
-        drafts: args.drafts,
-        skip_html: false,
-    };
-    let documents_file = stored_documents_file(&load_options);
-    let documents = store
-        .dir
-        .is_some()
-        .then(|| StoredDocuments::load(&store, documents_file));
-    let handbook = Handbook::load_reusing(
+    let handbook = load_with_cache(
         &dir,
-        &load_options,
-        Reuse {
-            highlights: Some(&highlights),
-            documents: documents.as_ref().map(|d| d as _),
+        &LoadOptions {
+            drafts: args.drafts,
+            skip_html: false,
         },
+        &store,
+        Some(&highlights),
     )?;
-    // Saved now rather than after the build: the file's bytes need not stay in memory.
-    if let Some(documents) = documents {
-        let (reused, made) = documents.counts();
-        log::info!(
-            "reused {reused} of {} Markdown files from the cache",
-            reused + made
-        );
-        documents.save(&store, documents_file);
-    }
     log::info!(
         "loaded {} document{} in {:.2?}",
         handbook.documents.len(),

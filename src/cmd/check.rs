@@ -2,14 +2,12 @@
 //! requested formats, and turn `--fail-on` into the exit code. The findings are
 //! `opsbook::check`'s, the formats `opsbook::report`'s; this file only routes them.
 
-use super::{dir_or_current, local_today, Outcome};
+use super::{cache_store, dir_or_current, load_with_cache, local_today, Outcome};
 use jiff::civil::Date;
-use opsbook::cache::Store;
 use opsbook::check::Report;
 use opsbook::diagnostics::Severity;
-use opsbook::handbook::{stored_documents_file, Reuse, StoredDocuments};
 use opsbook::report::{Format, Options};
-use opsbook::{Handbook, LoadOptions};
+use opsbook::LoadOptions;
 use std::fs::OpenOptions;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -62,40 +60,19 @@ fn parse_report(s: &str) -> Result<(Format, PathBuf), String> {
 pub fn run(args: Args, quiet: bool) -> anyhow::Result<Outcome> {
     let today = args.today.unwrap_or_else(local_today);
     let dir = dir_or_current(args.dir);
-    let load_options = LoadOptions {
-        drafts: false,
-        skip_html: true,
-    };
     // What a document yields does not depend on the date, so the documents of the last run
     // whose files did not change are reused: a nightly job on a kept checkout re-reads only
     // what changed.
-    let store = if args.no_cache {
-        Store::default()
-    } else {
-        let (config, _) = opsbook::config::Config::load(&dir)?;
-        Store::at(dir.join(config.build.cache_dir))
-    };
-    let documents_file = stored_documents_file(&load_options);
-    let documents = store
-        .dir
-        .is_some()
-        .then(|| StoredDocuments::load(&store, documents_file));
-    let handbook = Handbook::load_reusing(
+    let store = cache_store(&dir, args.no_cache)?;
+    let handbook = load_with_cache(
         &dir,
-        &load_options,
-        Reuse {
-            highlights: None,
-            documents: documents.as_ref().map(|d| d as _),
+        &LoadOptions {
+            drafts: false,
+            skip_html: true,
         },
+        &store,
+        None,
     )?;
-    if let Some(documents) = documents {
-        let (reused, made) = documents.counts();
-        log::info!(
-            "reused {reused} of {} Markdown files from the cache",
-            reused + made
-        );
-        documents.save(&store, documents_file);
-    }
     let report = opsbook::check::findings(&handbook, today);
     let format = args.format.unwrap_or(Format::Text);
     let to_stdout =

@@ -11,9 +11,12 @@ mod serve;
 
 use clap::{Parser, Subcommand};
 use jiff::civil::Date;
+use opsbook::cache::{Highlights, Store};
 use opsbook::diagnostics::Diagnostic;
+use opsbook::handbook::{stored_documents_file, Reuse, StoredDocuments};
+use opsbook::{Handbook, LoadOptions};
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
@@ -130,4 +133,46 @@ pub fn thousands(n: usize) -> String {
 /// The handbook folder: the argument, or the current folder.
 pub fn dir_or_current(dir: Option<PathBuf>) -> PathBuf {
     dir.unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// The build cache of the handbook at `dir` (`[build] cache-dir`); none with `--no-cache`.
+pub fn cache_store(dir: &Path, no_cache: bool) -> anyhow::Result<Store> {
+    if no_cache {
+        return Ok(Store::default());
+    }
+    let (config, _) = opsbook::config::Config::load(dir)?;
+    Ok(Store::at(dir.join(config.build.cache_dir)))
+}
+
+/// Loads the handbook at `dir`, reusing the documents that the last run with the same kind of
+/// `options` kept in `store` and keeping this run's there for the next. The cache file is
+/// saved before this returns, so its bytes are not held while the caller works.
+pub fn load_with_cache(
+    dir: &Path,
+    options: &LoadOptions,
+    store: &Store,
+    highlights: Option<&Highlights>,
+) -> anyhow::Result<Handbook> {
+    let file = stored_documents_file(options);
+    let documents = store
+        .dir
+        .is_some()
+        .then(|| StoredDocuments::load(store, file));
+    let handbook = Handbook::load_reusing(
+        dir,
+        options,
+        Reuse {
+            highlights,
+            documents: documents.as_ref().map(|d| d as _),
+        },
+    )?;
+    if let Some(documents) = documents {
+        let (reused, made) = documents.counts();
+        log::info!(
+            "reused {reused} of {} Markdown files from the cache",
+            reused + made
+        );
+        documents.save(store, file);
+    }
+    Ok(handbook)
 }

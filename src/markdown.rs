@@ -358,7 +358,18 @@ pub fn render(input: Input<'_>) -> Rendered {
         pulldown_cmark::html::push_html(&mut html, out.into_iter());
         r.html = if has_raw_html { sanitize(&html) } else { html };
     }
+    fit(&mut r.html);
+    fit(&mut r.text);
     r
+}
+
+/// Documents stay loaded for the whole build: what they hold should be their text, not the
+/// room their buffers grew into (up to as much again). A copy of the exact size, because
+/// the allocator keeps a block in place when asked to shrink it by less than half.
+fn fit(s: &mut String) {
+    if s.capacity() > s.len() + s.len() / 8 {
+        *s = s.as_str().to_owned();
+    }
 }
 
 fn record_link(

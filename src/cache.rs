@@ -7,6 +7,8 @@
 //!   one between rebuilds, so a save re-reads every file but parses only the changed one.
 //! - [`Pages`]: for each file of the last build's output, the hash of everything that went
 //!   into it, so an unchanged page is neither rendered nor written again.
+//! - One value kept whole ([`Store::save_value`]): the search index of an output folder, so
+//!   the next build indexes only the documents that changed (`search::live`).
 //!
 //! On disk, the highlight and page caches live in the cache folder (`.opsbook-cache` beside
 //! `book.toml` unless `[build] cache-dir` says otherwise), one file each, replaced whole at
@@ -135,6 +137,17 @@ impl Store {
             bytes.extend_from_slice(&(value.len() as u64).to_le_bytes());
             bytes.extend_from_slice(value);
         }
+        self.replace(&path, |w| w.write_all(&bytes));
+    }
+
+    /// Replaces the cache file at `path` with what `write` writes, in a cache folder made
+    /// (and marked) when missing. A cache that cannot be written only costs time later, so
+    /// this warns and goes on.
+    fn replace(
+        &self,
+        path: &Path,
+        write: impl FnOnce(&mut std::io::BufWriter<&std::fs::File>) -> std::io::Result<()>,
+    ) {
         let dir = path.parent().unwrap_or(Path::new("."));
         let result = std::fs::create_dir_all(dir)
             .and_then(|()| {
@@ -145,9 +158,65 @@ impl Store {
                     std::fs::write(marker, MARKER_TEXT)
                 }
             })
-            .and_then(|()| crate::files::replace_unsynced(&path, &bytes));
+            .and_then(|()| crate::files::replace_unsynced_with(path, write));
         if let Err(e) = result {
             log::warn!("could not write the build cache {}: {e}", path.display());
+        }
+    }
+
+    /// Replaces cache file `name` with one value, after a head that says what it was made
+    /// from; streamed, so a value of hundreds of megabytes is never encoded in memory.
+    pub fn save_value<H: serde::Serialize, T: serde::Serialize>(
+        &self,
+        name: &str,
+        head: &H,
+        value: &T,
+    ) {
+        let Some(path) = self.path(name) else {
+            return;
+        };
+        self.replace(&path, |w| {
+            w.write_all(FORMAT.as_bytes())?;
+            w.write_all(b"\n")?;
+            let mut tee = Tee {
+                out: &mut *w,
+                hash: Hasher::new(),
+            };
+            postcard::to_io(head, &mut tee)
+                .and_then(|tee| postcard::to_io(value, tee))
+                .map_err(std::io::Error::other)?;
+            let sum = tee.hash.finish();
+            w.write_all(&sum.to_le_bytes())
+        });
+    }
+
+    /// The value of cache file `name` ([`Store::save_value`]) when `wanted` accepts its
+    /// head; `None` when it does not, or the file is missing, damaged or not ours.
+    pub fn load_value<H: serde::de::DeserializeOwned, T: serde::de::DeserializeOwned>(
+        &self,
+        name: &str,
+        wanted: impl FnOnce(&H) -> bool,
+    ) -> Option<(H, T)> {
+        let bytes = std::fs::read(self.path(name)?).ok()?;
+        let rest = bytes.strip_prefix(FORMAT.as_bytes())?.strip_prefix(b"\n")?;
+        // A damaged file could decode into a wrong value: its checksum must match.
+        let (rest, sum) = rest.split_at_checked(rest.len().checked_sub(16)?)?;
+        let mut hash = Hasher::new();
+        hash.write_all(rest).ok()?;
+        if hash.finish().to_le_bytes() != sum {
+            log::info!("ignoring the cache file {name}: damaged");
+            return None;
+        }
+        let (head, rest) = postcard::take_from_bytes::<H>(rest).ok()?;
+        if !wanted(&head) {
+            return None;
+        }
+        match postcard::from_bytes::<T>(rest) {
+            Ok(value) => Some((head, value)),
+            Err(e) => {
+                log::info!("ignoring the cache file {name}: {e}");
+                None
+            }
         }
     }
 
@@ -492,11 +561,7 @@ impl Pages {
     /// The name of the cache file for the output folder `out`: one per folder, since `-d`
     /// may point anywhere.
     pub fn file_for(out: &Path) -> String {
-        let abs = std::path::absolute(out).unwrap_or_else(|_| out.to_path_buf());
-        let key = Hasher::new()
-            .piece(abs.to_string_lossy().as_bytes())
-            .finish();
-        format!("pages-{:016x}.bin", key as u64)
+        output_file("pages", out)
     }
 
     pub fn load(store: &Store, file: &str) -> Pages {
@@ -518,6 +583,34 @@ impl Pages {
     pub fn clear(&mut self) {
         self.by_path.clear();
     }
+}
+
+/// Writes to `out` and hashes what it wrote.
+struct Tee<W> {
+    out: W,
+    hash: Hasher,
+}
+
+impl<W: Write> Write for Tee<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.out.write(buf)?;
+        self.hash.write_all(&buf[..n])?;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// The name of the cache file of kind `kind` (`pages`, `search`) for the output folder `out`:
+/// one per folder, since `-d` may point anywhere.
+pub fn output_file(kind: &str, out: &Path) -> String {
+    let abs = std::path::absolute(out).unwrap_or_else(|_| out.to_path_buf());
+    let key = Hasher::new()
+        .piece(abs.to_string_lossy().as_bytes())
+        .finish();
+    format!("{kind}-{:016x}.bin", key as u64)
 }
 
 #[cfg(test)]

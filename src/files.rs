@@ -45,9 +45,28 @@ pub fn replace_unsynced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     replace(path, bytes, None, false)
 }
 
+/// Like [`replace_unsynced`], the contents written by `write` through a buffer (a large
+/// file need not be in memory whole).
+pub fn replace_unsynced_with(
+    path: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<&std::fs::File>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    replace_with(path, write, None, false)
+}
+
 fn replace(
     path: &Path,
     bytes: &[u8],
+    permissions: Option<std::fs::Permissions>,
+    sync: bool,
+) -> std::io::Result<()> {
+    use std::io::Write;
+    replace_with(path, |w| w.write_all(bytes), permissions, sync)
+}
+
+fn replace_with(
+    path: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<&std::fs::File>) -> std::io::Result<()>,
     permissions: Option<std::fs::Permissions>,
     sync: bool,
 ) -> std::io::Result<()> {
@@ -61,7 +80,7 @@ fn replace(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "file".to_string());
     let mut attempt = 0;
-    let (tmp, mut file) = loop {
+    let (tmp, file) = loop {
         let tmp = dir.join(format!(
             ".{name}.opsbook-{}-{attempt}.tmp",
             std::process::id()
@@ -79,7 +98,10 @@ fn replace(
         }
     };
     let written = (|| {
-        file.write_all(bytes)?;
+        let mut buffered = std::io::BufWriter::with_capacity(1 << 16, &file);
+        write(&mut buffered)?;
+        buffered.flush()?;
+        drop(buffered);
         if let Some(permissions) = permissions {
             file.set_permissions(permissions)?;
         }

@@ -45,7 +45,7 @@ pub struct Posting {
 }
 
 /// A document as search results show and filter it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DocEntry {
     pub title: String,
     pub url: String,
@@ -61,7 +61,7 @@ pub struct DocEntry {
     pub headings: Vec<(String, String)>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SearchIndex {
     /// (name, label) of each document type that occurs, by name.
     pub types: Vec<(String, String)>,
@@ -70,9 +70,75 @@ pub struct SearchIndex {
     pub states: Vec<String>,
     pub docs: Vec<DocEntry>,
     /// Sorted by term; each posting list sorted by target.
+    #[serde(with = "packed")]
     pub terms: Vec<(String, Vec<Posting>)>,
     /// For each target, the start of its text, for result snippets.
     pub snippets: Vec<String>,
+}
+
+/// Posting lists in the build cache: five bytes a posting (the target in little-endian order,
+/// then the field), read and written as one byte string per term. A handbook of 10,000 pages
+/// has millions of postings.
+mod packed {
+    use super::{Field, Posting};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    struct List<'a>(&'a [Posting]);
+
+    impl Serialize for List<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut bytes = Vec::with_capacity(self.0.len() * 5);
+            for p in self.0 {
+                let target = p.target;
+                bytes.extend_from_slice(&target.to_le_bytes());
+                bytes.push(p.field as u8);
+            }
+            s.serialize_bytes(&bytes)
+        }
+    }
+
+    struct Owned(Vec<Posting>);
+
+    impl<'de> Deserialize<'de> for Owned {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Owned, D::Error> {
+            struct Visitor;
+            impl serde::de::Visitor<'_> for Visitor {
+                type Value = Owned;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("postings of five bytes each")
+                }
+                fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<Owned, E> {
+                    if !bytes.len().is_multiple_of(5) {
+                        return Err(E::invalid_length(bytes.len(), &self));
+                    }
+                    Ok(Owned(
+                        bytes
+                            .chunks_exact(5)
+                            .map(|c| Posting {
+                                target: u32::from_le_bytes([c[0], c[1], c[2], c[3]]),
+                                field: Field::from_code(u64::from(c[4])),
+                            })
+                            .collect(),
+                    ))
+                }
+            }
+            d.deserialize_bytes(Visitor)
+        }
+    }
+
+    pub fn serialize<S: Serializer>(
+        terms: &[(String, Vec<Posting>)],
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_seq(terms.iter().map(|(t, list)| (t, List(list))))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Vec<(String, Vec<Posting>)>, D::Error> {
+        let terms = Vec::<(String, Owned)>::deserialize(d)?;
+        Ok(terms.into_iter().map(|(t, list)| (t, list.0)).collect())
+    }
 }
 
 /// One document's terms: its folded text, once, and one posting per term and target as a
@@ -285,9 +351,19 @@ pub fn build(sources: &[Source<'_>]) -> SearchIndex {
         "search: terms of each document in {:.2?}",
         started.elapsed()
     );
+    // Posting lists grew by doubling; the index keeps them for the rest of the build, so
+    // each is copied to its exact size (the allocator would keep the block when asked to
+    // shrink it by less than half).
     let mut terms: Vec<(String, Vec<Posting>)> = dictionary
         .into_iter()
-        .map(|(t, p)| (t.into_string(), p))
+        .map(|(t, p)| {
+            let p = if p.capacity() > p.len() + p.len() / 8 {
+                p.as_slice().to_vec()
+            } else {
+                p
+            };
+            (t.into_string(), p)
+        })
         .collect();
     terms.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
     index.terms = terms;

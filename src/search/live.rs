@@ -6,7 +6,7 @@
 
 use super::format::{self, key_len, shard_key, shard_name, snippet_file, CHUNK};
 use super::index::{document_postings, Posting, SearchIndex, Source};
-use crate::cache::{Hasher, Key};
+use crate::cache::{Hasher, Key, Store};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
@@ -32,19 +32,6 @@ pub struct Update {
     pub write: Vec<(String, Vec<u8>)>,
     /// Files to remove: shards whose last word went away.
     pub remove: Vec<String>,
-}
-
-/// What a document's entry in the documents table is made of: a change to any of it changes
-/// `index.js` beyond its version, and the numbering of targets.
-fn entry<'s>(s: &'s Source<'_>) -> impl PartialEq + 's {
-    (
-        (s.title, s.url, s.doc_type, s.type_label),
-        (s.owners, s.tags, s.state, &s.extra),
-        s.headings
-            .iter()
-            .map(|(t, id, _)| (*t, *id))
-            .collect::<Vec<_>>(),
-    )
 }
 
 impl Live {
@@ -94,39 +81,49 @@ impl Live {
         }
     }
 
-    /// Takes new text of documents whose entries (title, URL, type, owners, tags, state,
-    /// headings) did not change: `changes` holds (position, old version, new version). Returns
-    /// the files to write and remove, or `None`, changing nothing, when an entry changed (the
-    /// index must then be built again).
-    pub fn update(&mut self, changes: &[(usize, Source<'_>, Source<'_>)]) -> Option<Update> {
-        let known = |i: usize| i < self.first_target.len();
-        if changes
-            .iter()
-            .any(|(i, old, new)| !known(*i) || entry(old) != entry(new))
-        {
+    /// Takes new versions of documents whose entries (title, URL, type, owners, tags, state,
+    /// headings) did not change: `changes` holds (position, new version). What each document
+    /// had in the index is found in the index itself. Returns the files to write and remove,
+    /// or `None`, changing nothing, when an entry changed (the index must then be built
+    /// again).
+    pub fn update(&mut self, changes: &[(usize, Source<'_>)]) -> Option<Update> {
+        if changes.iter().any(|(i, new)| !self.same_entry(*i, new)) {
             return None;
         }
         let mut dirty_shards: BTreeSet<String> = BTreeSet::new();
         let mut dirty_chunks: BTreeSet<usize> = BTreeSet::new();
-        for (i, old, new) in changes {
+        for (i, new) in changes {
             let base = self.first_target[*i];
-            let targets = base..base + 1 + old.headings.len() as u32;
-            let old = document_postings(old, base);
+            let targets = base..base + 1 + new.headings.len() as u32;
             let new = document_postings(new, base);
-            let (old_terms, new_terms) = (old.by_term(), new.by_term());
-            let mut changed: BTreeMap<&str, (&[Posting], &[Posting])> = BTreeMap::new();
-            for (term, list) in &old_terms {
-                changed.entry(term).or_default().0 = list;
-            }
-            for (term, list) in &new_terms {
-                changed.entry(term).or_default().1 = list;
-            }
-            for (term, (before, after)) in changed {
-                if before != after {
-                    self.replace_postings(term, &targets, after);
-                    self.postings = self.postings + after.len() - before.len();
-                    dirty_shards.insert(shard_key(term, self.key_len).to_string());
+            let new_terms = new.by_term();
+            // The terms whose postings in this document's targets change, with their new
+            // ones: first those the document had (a scan of the dictionary, whose terms
+            // are a few tens of thousands), then those it gains.
+            let mut changed: Vec<(String, Vec<Posting>)> = Vec::new();
+            let mut seen: BTreeSet<&str> = BTreeSet::new();
+            for (term, list) in &self.index.terms {
+                let before = &list[in_targets(list, &targets)];
+                if before.is_empty() {
+                    continue;
                 }
+                seen.insert(term);
+                let after = new_terms
+                    .binary_search_by(|(t, _)| (*t).cmp(term.as_str()))
+                    .map_or(&[][..], |k| &new_terms[k].1[..]);
+                if before != after {
+                    changed.push((term.clone(), after.to_vec()));
+                }
+            }
+            for (term, after) in &new_terms {
+                if !seen.contains(term) {
+                    changed.push((term.to_string(), after.clone()));
+                }
+            }
+            for (term, after) in changed {
+                let before = self.replace_postings(&term, &targets, &after);
+                self.postings = self.postings + after.len() - before;
+                dirty_shards.insert(shard_key(&term, self.key_len).to_string());
             }
             for (k, snippet) in new.snippets.into_iter().enumerate() {
                 let at = base as usize + k;
@@ -195,21 +192,57 @@ impl Live {
         Some(update)
     }
 
-    /// Puts `after` in place of the postings of `term` in `targets` (one document's).
-    fn replace_postings(&mut self, term: &str, targets: &Range<u32>, after: &[Posting]) {
+    /// Whether document `i` of the index has the entry `new` gives it: same title, URL,
+    /// type, owners, tags, state and headings.
+    fn same_entry(&self, i: usize, new: &Source<'_>) -> bool {
+        let index = &self.index;
+        let Some(d) = index.docs.get(i) else {
+            return false;
+        };
+        let named = |ids: &[u32], names: &[String], wanted: &[String]| {
+            ids.len() == wanted.len()
+                && ids
+                    .iter()
+                    .zip(wanted)
+                    .all(|(&id, w)| names.get(id as usize) == Some(w))
+        };
+        d.title == new.title
+            && d.url == new.url
+            && index
+                .types
+                .get(d.doc_type as usize)
+                .is_some_and(|(n, l)| n == new.doc_type && l == new.type_label)
+            && named(&d.owners, &index.owners, new.owners)
+            && named(&d.tags, &index.tags, new.tags)
+            && index.states.get(d.state as usize).map(String::as_str) == Some(new.state)
+            && d.headings.len() == new.headings.len()
+            && d.headings
+                .iter()
+                .zip(&new.headings)
+                .all(|((t, id), (nt, nid, _))| t == nt && id == nid)
+    }
+
+    /// Puts `after` in place of the postings of `term` in `targets` (one document's); how
+    /// many postings it replaced.
+    fn replace_postings(&mut self, term: &str, targets: &Range<u32>, after: &[Posting]) -> usize {
         let terms = &mut self.index.terms;
         match terms.binary_search_by(|(t, _)| t.as_str().cmp(term)) {
             Ok(k) => {
                 let list = &mut terms[k].1;
-                let start = list.partition_point(|p| p.target < targets.start);
-                let end = list.partition_point(|p| p.target < targets.end);
-                list.splice(start..end, after.iter().copied());
+                let range = in_targets(list, targets);
+                let before = range.len();
+                list.splice(range, after.iter().copied());
                 if list.is_empty() {
                     terms.remove(k);
                 }
+                before
             }
-            Err(k) if !after.is_empty() => terms.insert(k, (term.to_string(), after.to_vec())),
-            Err(_) => {}
+            Err(k) => {
+                if !after.is_empty() {
+                    terms.insert(k, (term.to_string(), after.to_vec()));
+                }
+                0
+            }
         }
     }
 
@@ -226,10 +259,104 @@ impl Live {
         start..end
     }
 
+    /// The bytes of the index file `name` as it stands; `None` for a name it has no file of.
+    pub fn file(&self, name: &str) -> Option<Vec<u8>> {
+        if name == "index.js" {
+            let version = format::version_line(self.files.iter().map(|(n, k)| (n.as_str(), *k)));
+            return Some([version, self.manifest.clone()].concat());
+        }
+        if let Some(n) = name
+            .strip_prefix("s-")
+            .and_then(|n| n.strip_suffix(".js"))
+            .and_then(|n| n.parse::<usize>().ok())
+        {
+            let chunk = self
+                .index
+                .snippets
+                .get(n * CHUNK..)
+                .filter(|c| !c.is_empty())?;
+            return Some(snippet_file(n, &chunk[..chunk.len().min(CHUNK)]).1);
+        }
+        let key = self
+            .shards
+            .iter()
+            .find(|key| format!("{}.js", shard_name(key)) == name)?;
+        let range = self.shard_range(key);
+        Some(format::shard_file(key, self.index.terms[range].iter()).1)
+    }
+
+    /// Every file of the index with the hash of its contents, `index.js` first.
+    pub fn files(&self) -> impl Iterator<Item = (&str, Key)> {
+        let index_js = Hasher::new()
+            .piece(&self.file("index.js").unwrap_or_default())
+            .finish();
+        std::iter::once(("index.js", index_js))
+            .chain(self.files.iter().map(|(n, k)| (n.as_str(), *k)))
+    }
+
+    /// Keeps the index in cache file `name`, with `sources`: the [`source_key`] of each
+    /// document it was built from.
+    pub fn save(&self, store: &Store, name: &str, sources: &[Key]) {
+        store.save_value(name, &sources, &(&self.index, &self.manifest, &self.files));
+    }
+
+    /// The index kept in cache file `name` by [`Live::save`], with the keys of the documents
+    /// it was built from, when `wanted` accepts those keys.
+    pub fn load(
+        store: &Store,
+        name: &str,
+        wanted: impl FnOnce(&[Key]) -> bool,
+    ) -> Option<(Vec<Key>, Live)> {
+        type Saved = (SearchIndex, Vec<u8>, Vec<(String, Key)>);
+        let (sources, (index, manifest, files)) =
+            store.load_value::<Vec<Key>, Saved>(name, |keys| wanted(keys))?;
+        Some((
+            sources,
+            Live::from_written(index, format::Written { files, manifest }),
+        ))
+    }
+
     /// The index as it stands.
     pub fn index(&self) -> &SearchIndex {
         &self.index
     }
+}
+
+/// A key for everything of `source` the index holds: two documents with the same key have
+/// the same entry, postings and snippets.
+pub fn source_key(s: &Source<'_>) -> Key {
+    let mut h = Hasher::new();
+    h.piece(s.title.as_bytes())
+        .piece(s.url.as_bytes())
+        .piece(s.doc_type.as_bytes())
+        .piece(s.type_label.as_bytes())
+        .piece(s.state.as_bytes());
+    for list in [s.owners, s.tags] {
+        h.piece(&list.len().to_le_bytes());
+        for word in list {
+            h.piece(word.as_bytes());
+        }
+    }
+    h.piece(&s.extra.len().to_le_bytes());
+    for word in &s.extra {
+        h.piece(word.as_bytes());
+    }
+    h.piece(s.text.as_bytes())
+        .piece(&s.body_start.to_le_bytes())
+        .piece(&s.headings.len().to_le_bytes());
+    for (text, id, offset) in &s.headings {
+        h.piece(text.as_bytes())
+            .piece(id.as_bytes())
+            .piece(&offset.to_le_bytes());
+    }
+    h.finish()
+}
+
+/// Where the postings of `targets` are in `list` (sorted by target).
+fn in_targets(list: &[Posting], targets: &Range<u32>) -> Range<usize> {
+    let start = list.partition_point(|p| p.target < targets.start);
+    let end = start + list[start..].partition_point(|p| p.target < targets.end);
+    start..end
 }
 
 #[cfg(test)]
@@ -291,7 +418,7 @@ mod tests {
         let files: BTreeMap<String, Vec<u8>> = files.into_iter().collect();
         let changes: Vec<_> = [0, n / 2]
             .into_iter()
-            .map(|i| (i, source(before[i]), source(after[i])))
+            .map(|i| (i, source(after[i])))
             .collect();
         let update = live.update(&changes).expect("only text changed");
         if n >= 6_000 {
@@ -324,6 +451,57 @@ mod tests {
     }
 
     #[test]
+    fn a_kept_index_loads_back_updates_and_makes_each_file_again() {
+        let before = texts(6_000, "alpha");
+        let sources: Vec<Source<'_>> = before.iter().map(|t| doc("Doc", t, None)).collect();
+        let (live, files) = Live::new(build(&sources));
+        let keys: Vec<Key> = sources.iter().map(source_key).collect();
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::at(dir.path().to_path_buf());
+        live.save(&store, "search.bin", &keys);
+        assert!(
+            Live::load(&store, "search.bin", |old| old.len() == 1).is_none(),
+            "a head it does not want"
+        );
+        let (old, mut kept) = Live::load(&store, "search.bin", |_| true).unwrap();
+        assert_eq!(old, keys);
+        assert_eq!(kept.index(), live.index());
+        // Every file, made again by name, is the file the build wrote.
+        let listed: Vec<(&str, Key)> = kept.files().collect();
+        assert_eq!(listed.len(), files.len());
+        for (name, bytes) in &files {
+            assert_eq!(kept.file(name).as_ref(), Some(bytes), "{name}");
+            let key = Hasher::new().piece(bytes).finish();
+            assert!(listed.contains(&(name.as_str(), key)), "{name}");
+        }
+        assert_eq!(kept.file("t-ffff.js"), None);
+        assert_eq!(kept.file("s-99999.js"), None);
+
+        // Changed text, and a document the same after all: the index of a clean build.
+        let changed = format!("{} zebracorn\n", before[17]);
+        let update = kept
+            .update(&[
+                (17, doc("Doc", &changed, None)),
+                (3, doc("Doc", &before[3], None)),
+            ])
+            .unwrap();
+        assert!(update.write.len() < 10, "{} files", update.write.len());
+        let mut after = sources;
+        after[17] = doc("Doc", &changed, None);
+        assert_eq!(*kept.index(), build(&after));
+        assert_ne!(source_key(&after[17]), keys[17]);
+        assert_eq!(source_key(&after[3]), keys[3]);
+
+        // A damaged file is not read.
+        let path = dir.path().join("search.bin");
+        let mut bytes = std::fs::read(&path).unwrap();
+        let at = bytes.len() / 2;
+        bytes[at] ^= 1;
+        std::fs::write(&path, bytes).unwrap();
+        assert!(Live::load(&store, "search.bin", |_| true).is_none());
+    }
+
+    #[test]
     fn a_word_that_disappears_removes_its_shard() {
         let many = texts(6_000, "alpha");
         let sources: Vec<Source<'_>> = many.iter().map(|t| doc("Doc", t, None)).collect();
@@ -332,14 +510,10 @@ mod tests {
         let shard = format!("{}.js", shard_name(shard_key("qxylophone", live.key_len)));
         // A word with a shard of its own, then gone again.
         let with = format!("{}qxylophone\n", many[5]);
-        let update = live
-            .update(&[(5, doc("Doc", &many[5], None), doc("Doc", &with, None))])
-            .unwrap();
+        let update = live.update(&[(5, doc("Doc", &with, None))]).unwrap();
         assert!(update.write.iter().any(|(n, _)| *n == shard));
         assert!(update.remove.is_empty());
-        let update = live
-            .update(&[(5, doc("Doc", &with, None), doc("Doc", &many[5], None))])
-            .unwrap();
+        let update = live.update(&[(5, doc("Doc", &many[5], None))]).unwrap();
         assert_eq!(update.remove, [shard]);
         assert_eq!(*live.index(), build(&sources));
     }
@@ -348,12 +522,9 @@ mod tests {
     fn a_changed_entry_needs_a_new_index() {
         let text = "some words\n";
         let (mut live, _) = Live::new(build(&[doc("One", text, None)]));
+        assert_eq!(live.update(&[(0, doc("Two", text, None))]), None);
         assert_eq!(
-            live.update(&[(0, doc("One", text, None), doc("Two", text, None))]),
-            None
-        );
-        assert_eq!(
-            live.update(&[(3, doc("One", text, None), doc("One", "other", None))]),
+            live.update(&[(3, doc("One", "other", None))]),
             None,
             "a document the index does not have"
         );

@@ -163,9 +163,6 @@ fn build_with(
     let pages_file = cache::Pages::file_for(&out);
     let writer = output::Writer::new(&out, cache::Pages::load(&options.cache, &pages_file))?;
     let searchable = handbook.config.output.html.search.enable;
-    let index = searchable.then(|| crate::search::build_for(handbook, &facts.states));
-    log::debug!("search: index built in {:.2?}", started.elapsed());
-    log::info!("built the search index in {:.2?}", started.elapsed());
     let shared = Shared::new(handbook, &facts, &nav, &theme);
     let site = Site::new(handbook, &facts, &nav, &theme, &shared, options.today);
     log::info!("prepared the site in {:.2?}", started.elapsed());
@@ -202,16 +199,12 @@ fn build_with(
     }
 
     // The index files first: written, their memory is free for the pages.
-    let live_search = match index {
-        Some(index) => {
-            let written = crate::search::format::write_each(&index, |name, bytes| {
-                writer
-                    .emit_bytes(&format!("{search_dir}/{name}"), bytes)
-                    .map(drop)
-            })?;
-            keep.then(|| crate::search::live::Live::from_written(index, written))
-        }
-        None => None,
+    let live_search = if searchable {
+        let file = cache::output_file("search", &out);
+        let live = write_search(handbook, &facts, &writer, &options.cache, &file)?;
+        keep.then_some(live)
+    } else {
+        None
     };
     log::info!("wrote the search index in {:.2?}", started.elapsed());
 
@@ -323,6 +316,81 @@ fn build_with(
     Ok((report, kept))
 }
 
+/// Writes the search index of `handbook` and keeps it in the cache file `file`. When the
+/// output was built before and the cache holds that build's index, only the documents that
+/// changed since are indexed again and only the index files they change are made (the others
+/// are made only when the output lacks them); otherwise the index is built whole.
+fn write_search(
+    handbook: &Handbook,
+    facts: &Facts,
+    writer: &output::Writer,
+    store: &cache::Store,
+    file: &str,
+) -> Result<crate::search::live::Live> {
+    use crate::search::index::Source;
+    use crate::search::live::{source_key, Live};
+    let started = std::time::Instant::now();
+    let search_dir = format!("{ASSET_DIR}/{}", crate::search::SEARCH_DIR);
+    let path = |name: &str| format!("{search_dir}/{name}");
+    let state = |i: usize| facts.states.get(i).copied().unwrap_or("ok");
+    let keys: Vec<cache::Key> = (0..handbook.documents.len())
+        .into_par_iter()
+        .map(|i| source_key(&Source::of(handbook, i, state(i))))
+        .collect();
+    // Indexing a document again costs a scan of the dictionary: past a few percent of the
+    // handbook, building the index whole is quicker.
+    let few = 64.max(keys.len() / 64);
+    let changed = |old: &[cache::Key]| -> Option<Vec<usize>> {
+        if old.len() != keys.len() {
+            return None;
+        }
+        let changed: Vec<usize> = (0..keys.len()).filter(|&i| old[i] != keys[i]).collect();
+        (changed.len() <= few).then_some(changed)
+    };
+    let kept = writer
+        .is_update()
+        .then(|| Live::load(store, file, |old| changed(old).is_some()))
+        .flatten();
+    if let Some((old, mut live)) = kept {
+        let changes: Vec<(usize, Source<'_>)> = changed(&old)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|i| (i, Source::of(handbook, i, state(i))))
+            .collect();
+        if let Some(update) = live.update(&changes) {
+            log::info!(
+                "updated the kept search index: {} changed document{} indexed again in {:.2?}",
+                changes.len(),
+                if changes.len() == 1 { "" } else { "s" },
+                started.elapsed()
+            );
+            for (name, bytes) in &update.write {
+                writer.emit_bytes(&path(name), bytes)?;
+            }
+            let files: Vec<(&str, cache::Key)> = live.files().collect();
+            files.par_iter().try_for_each(|(name, key)| -> Result<()> {
+                if !update.write.iter().any(|(n, _)| n == name) {
+                    writer.emit(&path(name), *key, || {
+                        live.file(name)
+                            .with_context(|| format!("the search index has no file {name}"))
+                    })?;
+                }
+                Ok(())
+            })?;
+            live.save(store, file, &keys);
+            return Ok(live);
+        }
+    }
+    let index = crate::search::build_for(handbook, &facts.states);
+    log::debug!("search: index built in {:.2?}", started.elapsed());
+    let written = crate::search::format::write_each(&index, |name, bytes| {
+        writer.emit_bytes(&path(name), bytes).map(drop)
+    })?;
+    let live = Live::from_written(index, written);
+    live.save(store, file, &keys);
+    Ok(live)
+}
+
 /// Applies a change to the text of documents to a site built with [`build_keeping`]:
 /// `handbook` holds the new versions (see `Handbook::replace_text`) and `replaced` the
 /// versions they replaced, with their positions. Renders and writes the pages that show the
@@ -342,10 +410,9 @@ pub fn update_text(
     let state = |i: usize| kept.facts.states[i];
     let changes: Vec<_> = replaced
         .iter()
-        .map(|(i, old)| {
+        .map(|(i, _)| {
             (
                 *i,
-                crate::search::index::Source::of_document(handbook, old, state(*i)),
                 crate::search::index::Source::of(handbook, *i, state(*i)),
             )
         })

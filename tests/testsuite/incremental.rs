@@ -73,6 +73,10 @@ fn incremental_builds_equal_clean_builds_after_edits_renames_and_deletions() {
         t + "\nA new paragraph about `pg_ctl promote`.\n\n```bash\necho fresh\n```\n"
     });
     let edited = build(&book);
+    assert!(
+        edited.contains("1 changed document indexed again"),
+        "the search index kept from the last build is updated, not built again:\n{edited}"
+    );
     let count = written(&edited);
     let total = snapshot_tree(&book.out()).len();
     assert!(
@@ -168,6 +172,24 @@ fn a_damaged_cache_or_a_hand_edited_output_gives_a_correct_build() {
     let stderr = build(&book);
     assert_eq!(written(&stderr), 1, "{stderr}");
     assert_like_clean(&book, "a page deleted from the output");
+
+    // So is a search file, made again from the index kept in the cache.
+    let search = book.out().join("_opsbook/search");
+    let shard = std::fs::read_dir(&search)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .find(|n| n.starts_with("t-"))
+        .expect("a term shard");
+    for name in ["index.js", "s-0.js", shard.as_str()] {
+        std::fs::remove_file(search.join(name)).unwrap();
+        let stderr = build(&book);
+        assert!(
+            stderr.contains("0 changed documents indexed again"),
+            "{stderr}"
+        );
+        assert_eq!(written(&stderr), 1, "{stderr}");
+        assert_like_clean(&book, &format!("{name} deleted from the output"));
+    }
 }
 
 #[test]

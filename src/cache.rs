@@ -178,14 +178,19 @@ impl Store {
         self.replace(&path, |w| {
             w.write_all(FORMAT.as_bytes())?;
             w.write_all(b"\n")?;
-            let mut tee = Tee {
-                out: &mut *w,
-                hash: Hasher::new(),
-            };
+            // Buffered before the hash: the serializer writes a few bytes at a time, and
+            // each update of the hash has a fixed cost.
+            let mut tee = std::io::BufWriter::with_capacity(
+                1 << 16,
+                Tee {
+                    out: &mut *w,
+                    hash: Hasher::new(),
+                },
+            );
             postcard::to_io(head, &mut tee)
                 .and_then(|tee| postcard::to_io(value, tee))
                 .map_err(std::io::Error::other)?;
-            let sum = tee.hash.finish();
+            let sum = tee.into_inner().map_err(|e| e.into_error())?.hash.finish();
             w.write_all(&sum.to_le_bytes())
         });
     }

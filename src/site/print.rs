@@ -189,13 +189,13 @@ impl<'a> Site<'a> {
         }
         let mut frame = super::PageCtx::generated("print", self.site.title, Vec::new());
         frame.url = std::borrow::Cow::Borrowed("print.html");
-        let view = super::View {
+        let mut view = super::View {
             template: "print.html",
             page: frame,
             nav: PageRef::Section(""),
         };
         let mut key = crate::cache::Hasher::new();
-        key.piece(&self.fingerprint(&view).to_le_bytes());
+        key.piece(&self.fingerprint(&mut view).to_le_bytes());
         for k in page_keys {
             key.piece(&k.to_le_bytes());
         }

@@ -8,7 +8,8 @@
 //! - [`Pages`]: for each file of the last build's output, the hash of everything that went
 //!   into it, so an unchanged page is neither rendered nor written again.
 //! - One value kept whole ([`Store::save_value`]): the search index of an output folder, so
-//!   the next build indexes only the documents that changed (`search::live`).
+//!   the next build indexes only the documents that changed (`search::live`), and where each
+//!   part of its `print.html` is, so the next build copies the unchanged ones (`site::print`).
 //!
 //! On disk, the highlight and page caches live in the cache folder (`.opsbook-cache` beside
 //! `book.toml` unless `[build] cache-dir` says otherwise), one file each, replaced whole at

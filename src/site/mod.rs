@@ -106,6 +106,8 @@ pub struct Kept {
     pages: cache::Pages,
     /// Whether `pages` changed since the build saved them in the cache.
     pages_changed: bool,
+    /// The build cache (where `print.html` is described for [`refresh_print`]).
+    cache: cache::Store,
 }
 
 impl Kept {
@@ -269,7 +271,7 @@ fn build_with(
             writer.emit(view.url(), key, || site.render_view(&view))?;
             Ok(())
         })?;
-    site.write_print(&writer, &page_keys)?;
+    site.write_print(&writer, &page_keys, &options.cache)?;
     log::info!("rendered the generated pages in {:.2?}", started.elapsed());
 
     let mut not_found = site.not_found_view();
@@ -320,6 +322,7 @@ fn build_with(
         print_stale: false,
         pages,
         pages_changed: false,
+        cache: options.cache.clone(),
     });
     Ok((report, kept))
 }
@@ -523,7 +526,7 @@ pub fn refresh_print(handbook: &Handbook, kept: &mut Kept) -> Result<()> {
     );
     let outcome =
         output::Writer::patch(&kept.out, std::mem::take(&mut kept.pages)).and_then(|writer| {
-            site.write_print(&writer, &kept.page_keys)?;
+            site.write_print(&writer, &kept.page_keys, &kept.cache)?;
             writer.commit()
         });
     drop(site);

@@ -259,6 +259,11 @@ impl Writer {
         self.update
     }
 
+    /// The output folder, as the last build left it until this one commits.
+    pub fn dest(&self) -> &Path {
+        &self.staging.dest
+    }
+
     /// The folder new files go to (every file of a clean build).
     pub fn dir(&self) -> &Path {
         &self.staging.dir

@@ -8,6 +8,7 @@
 
 use super::nav::{PageRef, Section};
 use super::Site;
+use crate::cache::{Hasher, Key};
 use crate::links::normalize;
 use anyhow::{Context, Result};
 use percent_encoding::percent_decode_str;
@@ -15,7 +16,10 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::collections::HashSet;
-use std::io::Write;
+use std::io::{Read, Seek, Write};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
 
 /// One page of the print view.
 #[derive(Serialize)]
@@ -159,6 +163,109 @@ fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('"', "&quot;")
 }
 
+const PRINT: &str = "print.html";
+
+/// Where each part of the print view written last is in its file, kept in the build cache,
+/// so that the next build copies the parts that did not change instead of rendering them.
+#[derive(Serialize, serde::Deserialize)]
+struct Layout {
+    head: u64,
+    /// Each part's key and length, in order.
+    parts: Vec<(Key, u64)>,
+    tail: u64,
+}
+
+/// The size and modification time of a file: a file with the stamp a build recorded is the
+/// file it wrote.
+#[derive(Serialize, serde::Deserialize, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    modified_ns: u128,
+}
+
+impl Stamp {
+    fn of(path: &Path) -> Option<Stamp> {
+        let meta = std::fs::metadata(path).ok()?;
+        let modified = meta.modified().ok()?.duration_since(UNIX_EPOCH).ok()?;
+        Some(Stamp {
+            len: meta.len(),
+            modified_ns: modified.as_nanos(),
+        })
+    }
+}
+
+impl Layout {
+    /// The print view in the output, opened, with where each of its parts is by key, when
+    /// the cache says how it was written and the file is still the one written.
+    fn load(
+        store: &crate::cache::Store,
+        file: &str,
+        path: &Path,
+    ) -> Option<(std::fs::File, HashMap<Key, Range<u64>>)> {
+        let stamp = Stamp::of(path)?;
+        let (_, layout) = store.load_value::<Stamp, Layout>(file, |s| *s == stamp)?;
+        let total = layout.head + layout.parts.iter().map(|(_, n)| n).sum::<u64>() + layout.tail;
+        if total != stamp.len {
+            return None;
+        }
+        let mut at = HashMap::with_capacity(layout.parts.len());
+        let mut offset = layout.head;
+        for (key, len) in layout.parts {
+            at.insert(key, offset..offset + len);
+            offset += len;
+        }
+        Some((std::fs::File::open(path).ok()?, at))
+    }
+}
+
+/// A run of bytes of the old print view waiting to be copied: neighbouring parts are copied
+/// in one go, by the kernel.
+#[derive(Default)]
+struct Copy<'f> {
+    pending: Option<(&'f std::fs::File, Range<u64>)>,
+    path: PathBuf,
+}
+
+impl<'f> Copy<'f> {
+    fn add(
+        &mut self,
+        file: &'f std::fs::File,
+        range: Range<u64>,
+        path: &Path,
+        out: &mut std::io::BufWriter<std::fs::File>,
+    ) -> Result<()> {
+        if let Some((_, pending)) = &mut self.pending {
+            if pending.end == range.start {
+                pending.end = range.end;
+                return Ok(());
+            }
+        }
+        self.flush(out)?;
+        self.pending = Some((file, range));
+        self.path = path.to_path_buf();
+        Ok(())
+    }
+
+    fn flush(&mut self, out: &mut std::io::BufWriter<std::fs::File>) -> Result<()> {
+        let Some((mut file, range)) = self.pending.take() else {
+            return Ok(());
+        };
+        let copied = file
+            .seek(std::io::SeekFrom::Start(range.start))
+            .and_then(|_| std::io::copy(&mut Read::take(file, range.end - range.start), out));
+        match copied {
+            Ok(n) if n == range.end - range.start => Ok(()),
+            Ok(_) => anyhow::bail!(
+                "{} changed while this build copied from it; build again",
+                self.path.display()
+            ),
+            Err(e) => {
+                Err(e).with_context(|| format!("could not copy from {}", self.path.display()))
+            }
+        }
+    }
+}
+
 /// Where the print template wants the pages.
 pub const PARTS_MARKER: &str = "<!-- opsbook:print-parts -->";
 
@@ -175,17 +282,21 @@ impl<'a> Site<'a> {
     pub(super) fn write_print(
         &self,
         writer: &super::output::Writer,
-        page_keys: &[crate::cache::Key],
+        page_keys: &[Key],
+        store: &crate::cache::Store,
     ) -> Result<()> {
         let docs = &self.handbook.documents;
         let sections = self.nav.sections_by_dir();
         let order = self.nav.reading_order();
         let mut pages: HashSet<&str> = HashSet::with_capacity(order.len());
+        let mut pages_key = Hasher::new();
         for page in &order {
-            match page {
-                PageRef::Section(dir) => pages.insert(sections[dir].url.as_str()),
-                PageRef::Doc(i) => pages.insert(docs[*i].url.as_str()),
+            let url = match page {
+                PageRef::Section(dir) => sections[dir].url.as_str(),
+                PageRef::Doc(i) => docs[*i].url.as_str(),
             };
+            pages.insert(url);
+            pages_key.piece(url.as_bytes());
         }
         let mut frame = super::PageCtx::generated("print", self.site.title, Vec::new());
         frame.url = std::borrow::Cow::Borrowed("print.html");
@@ -194,12 +305,13 @@ impl<'a> Site<'a> {
             page: frame,
             nav: PageRef::Section(""),
         };
-        let mut key = crate::cache::Hasher::new();
-        key.piece(&self.fingerprint(&mut view).to_le_bytes());
+        let frame_key = self.fingerprint(&mut view);
+        let mut key = Hasher::new();
+        key.piece(&frame_key.to_le_bytes());
         for k in page_keys {
             key.piece(&k.to_le_bytes());
         }
-        let Some(path) = writer.stream_target("print.html", key.finish())? else {
+        let Some(path) = writer.stream_target(PRINT, key.finish())? else {
             return Ok(());
         };
         let path = path.as_path();
@@ -209,30 +321,85 @@ impl<'a> Site<'a> {
                 "template print.html: it must contain `{PARTS_MARKER}` where the pages go"
             );
         };
+        // A part is made of its page (whose key covers everything the part shows), the
+        // frame's theme and context, and the set of pages (links to them stay inside).
+        let pages_key = pages_key.finish();
+        let part_keys: Vec<Key> = page_keys
+            .iter()
+            .map(|k| {
+                Hasher::new()
+                    .piece(&frame_key.to_le_bytes())
+                    .piece(&pages_key.to_le_bytes())
+                    .piece(&k.to_le_bytes())
+                    .finish()
+            })
+            .collect();
+        let cache_file = crate::cache::output_file("print", writer.dest());
+        let old_path = writer.dest().join(PRINT);
+        let old = Layout::load(store, &cache_file, &old_path);
+        let write_err =
+            |e: std::io::Error| anyhow::anyhow!("could not write {}: {e}", path.display());
         let file = std::fs::File::create(path)
             .with_context(|| format!("could not write {}", path.display()))?;
         let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-        let write_err =
-            |e: std::io::Error| anyhow::anyhow!("could not write {}: {e}", path.display());
         out.write_all(head.as_bytes()).map_err(write_err)?;
-        for chunk in order.chunks(CHUNK) {
-            let rendered: Vec<String> = chunk
+        let mut layout = Layout {
+            head: head.len() as u64,
+            parts: Vec::with_capacity(order.len()),
+            tail: tail.len() as u64,
+        };
+        let mut copy = Copy::default();
+        let mut copied = 0;
+        for (chunk, keys) in order.chunks(CHUNK).zip(part_keys.chunks(CHUNK)) {
+            let rendered: Vec<Option<String>> = chunk
                 .par_iter()
-                .map(|&page| {
+                .zip(keys)
+                .map(|(&page, key)| {
+                    if old.as_ref().is_some_and(|(_, at)| at.contains_key(key)) {
+                        return Ok(None);
+                    }
                     let part = self.print_part(page, &sections, &pages);
                     let mut ctx = tera::Context::new();
                     ctx.insert("site", &self.site);
                     ctx.insert("root", "");
                     ctx.insert("part", &part);
-                    self.render("print-part.html", &ctx)
+                    self.render("print-part.html", &ctx).map(Some)
                 })
                 .collect::<Result<_>>()?;
-            for part in rendered {
-                out.write_all(part.as_bytes()).map_err(write_err)?;
+            for (part, key) in rendered.into_iter().zip(keys) {
+                let reused = old
+                    .as_ref()
+                    .and_then(|(f, at)| Some((f, at.get(key)?.clone())));
+                match (part, reused) {
+                    (Some(part), _) => {
+                        copy.flush(&mut out)?;
+                        out.write_all(part.as_bytes()).map_err(write_err)?;
+                        layout.parts.push((*key, part.len() as u64));
+                    }
+                    (None, Some((old_file, range))) => {
+                        copied += 1;
+                        layout.parts.push((*key, range.end - range.start));
+                        copy.add(old_file, range, &old_path, &mut out)?;
+                    }
+                    (None, None) => anyhow::bail!("a part of print.html was neither made nor kept"),
+                }
             }
         }
+        copy.flush(&mut out)?;
         out.write_all(tail.as_bytes()).map_err(write_err)?;
         out.flush().map_err(write_err)?;
+        let file = out.into_inner().map_err(|e| write_err(e.into_error()))?;
+        drop(file);
+        if old.is_some() {
+            log::info!(
+                "print.html: {} of {} parts copied from the last build",
+                copied,
+                layout.parts.len()
+            );
+        }
+        if let Some(stamp) = Stamp::of(path) {
+            store.save_value(&cache_file, &stamp, &layout);
+        }
         Ok(())
     }
 

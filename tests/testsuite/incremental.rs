@@ -77,6 +77,21 @@ fn incremental_builds_equal_clean_builds_after_edits_renames_and_deletions() {
         edited.contains("1 changed document indexed again"),
         "the search index kept from the last build is updated, not built again:\n{edited}"
     );
+    let parts = edited
+        .lines()
+        .find_map(|l| l.split_once("print.html: ")?.1.split_once(" parts copied"))
+        .and_then(|(counts, _)| counts.split_once(" of "))
+        .map(|(copied, all)| {
+            (
+                copied.parse::<usize>().unwrap(),
+                all.parse::<usize>().unwrap(),
+            )
+        })
+        .unwrap_or_else(|| panic!("print.html is made again from the last one:\n{edited}"));
+    assert!(
+        parts.0 > 0 && parts.0 < parts.1,
+        "the edited page's part is made, the others copied: {parts:?}"
+    );
     let count = written(&edited);
     let total = snapshot_tree(&book.out()).len();
     assert!(
@@ -172,6 +187,25 @@ fn a_damaged_cache_or_a_hand_edited_output_gives_a_correct_build() {
     let stderr = build(&book);
     assert_eq!(written(&stderr), 1, "{stderr}");
     assert_like_clean(&book, "a page deleted from the output");
+
+    // A print view changed by hand is not copied from: it is made whole.
+    let print = book.out().join("print.html");
+    let mut bytes = std::fs::read(&print).unwrap();
+    let at = bytes.len() / 2;
+    bytes.splice(at..at, b"<p>hand-made</p>".iter().copied());
+    std::fs::write(&print, bytes).unwrap();
+    let page = book
+        .root()
+        .join("content/runbooks")
+        .read_dir()
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "md") && !p.ends_with("index.md"))
+        .unwrap();
+    edit(&page, |t| t + "\nOne more line.\n");
+    let stderr = build(&book);
+    assert!(!stderr.contains("parts copied"), "{stderr}");
+    assert_like_clean(&book, "a print view changed by hand");
 
     // So is a search file, made again from the index kept in the cache.
     let search = book.out().join("_opsbook/search");

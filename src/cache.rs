@@ -263,6 +263,67 @@ impl Store {
     }
 }
 
+/// A cache file read entry by entry: where each entry's value is, found from the entries'
+/// heads alone, and values read when asked for. A file of a hundred megabytes is never in
+/// memory whole (fresh memory costs the system as much as reading the file).
+struct EntryFile {
+    file: std::fs::File,
+    len: usize,
+    entries: Vec<(Key, Range<usize>)>,
+}
+
+impl EntryFile {
+    /// `None` when the file is missing or not ours.
+    fn open(path: &Path) -> Option<EntryFile> {
+        let file = std::fs::File::open(path).ok()?;
+        let len = usize::try_from(file.metadata().ok()?.len()).ok()?;
+        let mut first = vec![0; FORMAT.len() + 1];
+        read_at(&file, &mut first, 0).ok()?;
+        if first.strip_prefix(FORMAT.as_bytes()) != Some(b"\n") {
+            return None;
+        }
+        let mut entries = Vec::new();
+        let mut at = first.len();
+        let mut head = [0u8; 24];
+        while at < len {
+            read_at(&file, &mut head, at as u64).ok()?;
+            let key = Key::from_le_bytes(head[..16].try_into().ok()?);
+            let size = usize::try_from(u64::from_le_bytes(head[16..].try_into().ok()?)).ok()?;
+            let start = at + 24;
+            let end = start.checked_add(size).filter(|&end| end <= len)?;
+            entries.push((key, start..end));
+            at = end;
+        }
+        Some(EntryFile { file, len, entries })
+    }
+
+    /// The bytes of `range` of the file, into `buf`.
+    fn read(&self, range: Range<usize>, buf: &mut Vec<u8>) -> std::io::Result<()> {
+        buf.resize(range.len(), 0);
+        read_at(&self.file, buf, range.start as u64)
+    }
+}
+
+/// Fills `buf` from `file` at `offset`, from any number of threads at once.
+#[cfg(unix)]
+fn read_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn read_at(file: &std::fs::File, mut buf: &mut [u8], mut offset: u64) -> std::io::Result<()> {
+    while !buf.is_empty() {
+        match std::os::windows::fs::FileExt::seek_read(file, buf, offset)? {
+            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            n => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+        }
+    }
+    Ok(())
+}
+
 fn decode(bytes: &[u8]) -> Option<Vec<(Key, Range<usize>)>> {
     let mut at = bytes
         .strip_prefix(FORMAT.as_bytes())?
@@ -321,7 +382,7 @@ type StoredRun = (Vec<Key>, Vec<(Key, Vec<u8>)>);
 /// decoded only when asked for: a build that reuses 9,999 documents of 10,000 decodes 9,999
 /// and encodes one. What a run used is what the next run finds.
 pub struct Stored<T> {
-    bytes: Vec<u8>,
+    file: Option<EntryFile>,
     index: HashMap<Key, Range<usize>>,
     this_run: Mutex<StoredRun>,
     kind: std::marker::PhantomData<fn() -> T>,
@@ -330,9 +391,13 @@ pub struct Stored<T> {
 impl<T: serde::Serialize + serde::de::DeserializeOwned> Stored<T> {
     /// The entries of cache file `name`; none when it is missing, damaged or not ours.
     pub fn load(store: &Store, name: &str) -> Stored<T> {
-        let (bytes, entries) = store.read_whole(name);
+        let mut file = store.path(name).and_then(|path| EntryFile::open(&path));
+        let entries = file
+            .as_mut()
+            .map(|f| std::mem::take(&mut f.entries))
+            .unwrap_or_default();
         Stored {
-            bytes,
+            file,
             index: entries.into_iter().collect(),
             this_run: Mutex::default(),
             kind: std::marker::PhantomData,
@@ -375,16 +440,27 @@ impl<T: serde::Serialize + serde::de::DeserializeOwned> Stored<T> {
             .iter()
             .map(|k| self.index.get(k).map_or(0, |r| 24 + r.len()))
             .sum();
-        let stale = self.bytes.len().saturating_sub(FORMAT.len() + 1 + live);
-        if !self.bytes.is_empty() && stale < live {
+        let len = self.file.as_ref().map_or(0, |f| f.len);
+        let stale = len.saturating_sub(FORMAT.len() + 1 + live);
+        if len > 0 && stale < live {
             let new = made.iter().map(|(k, v)| (*k, v.as_slice()));
-            if store.append(name, self.bytes.len(), new) {
+            if store.append(name, len, new) {
                 return;
             }
         }
-        let old = reused
-            .iter()
-            .filter_map(|k| Some((*k, &self.bytes[self.index.get(k)?.clone()])));
+        let mut old: Vec<(Key, Vec<u8>)> = Vec::new();
+        if let Some(file) = &self.file {
+            for k in &reused {
+                let mut bytes = Vec::new();
+                let Some(range) = self.index.get(k) else {
+                    continue;
+                };
+                if file.read(range.clone(), &mut bytes).is_ok() {
+                    old.push((*k, bytes));
+                }
+            }
+        }
+        let old = old.iter().map(|(k, v)| (*k, v.as_slice()));
         let new = made.iter().map(|(k, v)| (*k, v.as_slice()));
         store.write(name, old.chain(new));
     }
@@ -394,7 +470,16 @@ impl<T: serde::Serialize + serde::de::DeserializeOwned> Remember<T> for Stored<T
     fn remember(&self, key: Key, make: &mut dyn FnMut() -> T) -> T {
         if let Some(range) = self.index.get(&key) {
             // A value that no longer decodes (a damaged file) is made again.
-            if let Ok(value) = postcard::from_bytes(&self.bytes[range.clone()]) {
+            thread_local! {
+                static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+            }
+            let decoded = self.file.as_ref().and_then(|file| {
+                BUF.with_borrow_mut(|buf| {
+                    file.read(range.clone(), buf).ok()?;
+                    postcard::from_bytes(buf).ok()
+                })
+            });
+            if let Some(value) = decoded {
                 self.lock().0.push(key);
                 return value;
             }
@@ -764,7 +849,9 @@ mod tests {
             stored.remember(k, &mut || t.to_string());
         }
         stored.remember(9, &mut || "nine".to_string());
-        std::fs::write(&path, FORMAT.to_string() + "\n").unwrap();
+        // Replaced as runs replace it: a new file renamed over the old one, which the loaded
+        // values are still read from.
+        crate::files::replace_unsynced(&path, (FORMAT.to_string() + "\n").as_bytes()).unwrap();
         stored.save(&store, "values.bin");
         let (got, made) = stored_run(&store, &[(1, "x"), (9, "x")]);
         assert_eq!(got, ["one", "nine"]);

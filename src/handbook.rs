@@ -218,6 +218,7 @@ impl Handbook {
                 None => load_document(path, rel, &ctx),
             })
             .collect();
+        crate::highlight::forget_lines();
         let mut documents = Vec::with_capacity(loaded.len());
         let mut unpublished = BTreeMap::new();
         for ((loaded, diags), (_, rel)) in loaded.into_iter().zip(&markdown_files) {

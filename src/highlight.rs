@@ -10,13 +10,14 @@
 //! The syntax set is loaded once per thread, lazily. Code that is too large to highlight in
 //! good time falls back to escaped plain text; the caller reports it.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::str::FromStr;
 use syntect::highlighting::{
     Color, HighlightIterator, HighlightState, Highlighter, ScopeSelectors, StyleModifier, Theme,
     ThemeItem,
 };
-use syntect::parsing::{ParseState, ScopeStack, SyntaxSet};
+use syntect::parsing::{ParseState, ScopeStack, ScopeStackOp, SyntaxSet};
 use syntect::util::LinesWithEndings;
 
 /// A line longer than this is not highlighted (regex engines can take very long on it).
@@ -219,15 +220,73 @@ pub fn highlight(code: &str, lang: &str) -> Result<String, Fallback> {
         let mut state = HighlightState::new(&highlighter, ScopeStack::new());
         let mut out = Spans::with_capacity(code.len() + code.len() / 2);
         for line in LinesWithEndings::from(code) {
-            let ops = parser
-                .parse_line(line, &h.syntaxes)
-                .map_err(|e| Fallback::TooLarge(format!("the highlighter gave up: {e}")))?;
+            let ops = LINES.with_borrow_mut(|lines| lines.parse(&mut parser, line, h))?;
             for (style, text) in HighlightIterator::new(&mut state, &ops, line, &highlighter) {
                 out.push(style.foreground.r, text);
             }
         }
         Ok(out.finish())
     })
+}
+
+thread_local! {
+    static LINES: std::cell::RefCell<Lines> = std::cell::RefCell::default();
+}
+
+/// What parsing a line gave: the parser's state after it, and the scope operations.
+type Parsed = (ParseState, Vec<(usize, ScopeStackOp)>);
+
+/// Lines parsed before, by their text and the parser's state before them: the same line in
+/// the same state parses the same way, so it is parsed once. Code blocks repeat lines (the
+/// same commands in many runbooks, the same boilerplate in many snippets), and parsing is
+/// where highlighting spends its time. One per thread, like the syntax set; emptied when it
+/// grows past [`Lines::MAX`] lines.
+#[derive(Default)]
+struct Lines {
+    parsed: HashMap<Box<str>, Vec<(ParseState, Parsed)>>,
+    count: usize,
+}
+
+impl Lines {
+    const MAX: usize = 50_000;
+
+    fn parse(
+        &mut self,
+        parser: &mut ParseState,
+        line: &str,
+        h: &Highlighting,
+    ) -> Result<Vec<(usize, ScopeStackOp)>, Fallback> {
+        if let Some((after, ops)) = self
+            .parsed
+            .get(line)
+            .and_then(|seen| seen.iter().find(|(before, _)| before == parser))
+            .map(|(_, parsed)| parsed)
+        {
+            parser.clone_from(after);
+            return Ok(ops.clone());
+        }
+        let before = parser.clone();
+        let ops = parser
+            .parse_line(line, &h.syntaxes)
+            .map_err(|e| Fallback::TooLarge(format!("the highlighter gave up: {e}")))?;
+        if self.count >= Lines::MAX {
+            self.parsed.clear();
+            self.count = 0;
+        }
+        self.count += 1;
+        self.parsed
+            .entry(line.into())
+            .or_default()
+            .push((before, (parser.clone(), ops.clone())));
+        Ok(ops)
+    }
+}
+
+/// Forgets the lines every thread of the pool remembered ([`Lines`]): called once the
+/// documents are loaded, so their memory is there for the rest of the build.
+pub fn forget_lines() {
+    rayon::broadcast(|_| LINES.with_borrow_mut(|lines| *lines = Lines::default()));
+    LINES.with_borrow_mut(|lines| *lines = Lines::default());
 }
 
 /// Escaped text in class spans, one span for a run of tokens of one class. Whitespace joins
@@ -361,6 +420,29 @@ mod tests {
                 "hl-{name} in {all}"
             );
         }
+    }
+
+    #[test]
+    fn a_line_parsed_before_is_reused_only_in_the_same_parser_state() {
+        // `x = 1` as code, then inside a string: the same text in two states.
+        let code = "x = 1\ns = \"\"\"\nx = 1\n\"\"\"\nx = 1\n";
+        forget_lines();
+        let fresh = highlight(code, "python").unwrap();
+        assert!(
+            fresh.matches("<span class=\"hl-n\">1").count() == 2,
+            "the two lines of code have a number, the line in the string none: {fresh}"
+        );
+        // Remembered in one state, the line is parsed again in the other.
+        highlight("x = 1\n", "python").unwrap();
+        assert_eq!(highlight(code, "python").unwrap(), fresh);
+        let inside = "s = \"\"\"\nx = 1\n\"\"\"\n";
+        forget_lines();
+        let inside_fresh = highlight(inside, "python").unwrap();
+        highlight(code, "python").unwrap();
+        assert_eq!(highlight(inside, "python").unwrap(), inside_fresh);
+        LINES.with_borrow(|lines| assert!(lines.count > 0, "lines are remembered"));
+        forget_lines();
+        LINES.with_borrow(|lines| assert_eq!(lines.count, 0));
     }
 
     #[test]

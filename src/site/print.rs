@@ -175,21 +175,28 @@ struct Layout {
     tail: u64,
 }
 
-/// The size and modification time of a file: a file with the stamp a build recorded is the
-/// file it wrote.
+/// The size, modification time and (on Unix) inode of a file: a file with the stamp a build
+/// recorded is the file it wrote. Every build writes `print.html` as a new file, so another
+/// build's has another inode even within the file system's clock tick.
 #[derive(Serialize, serde::Deserialize, PartialEq, Eq)]
 struct Stamp {
     len: u64,
     modified_ns: u128,
+    inode: u64,
 }
 
 impl Stamp {
     fn of(path: &Path) -> Option<Stamp> {
         let meta = std::fs::metadata(path).ok()?;
         let modified = meta.modified().ok()?.duration_since(UNIX_EPOCH).ok()?;
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+        #[cfg(not(unix))]
+        let inode = 0;
         Some(Stamp {
             len: meta.len(),
             modified_ns: modified.as_nanos(),
+            inode,
         })
     }
 }

@@ -263,38 +263,24 @@ impl Store {
     }
 }
 
+/// Each entry of a cache file: its key, and where its value is in the file.
+type Entries = Vec<(Key, Range<usize>)>;
+
 /// A cache file read entry by entry: where each entry's value is, found from the entries'
 /// heads alone, and values read when asked for. A file of a hundred megabytes is never in
 /// memory whole (fresh memory costs the system as much as reading the file).
 struct EntryFile {
     file: std::fs::File,
     len: usize,
-    entries: Vec<(Key, Range<usize>)>,
 }
 
 impl EntryFile {
-    /// `None` when the file is missing or not ours.
-    fn open(path: &Path) -> Option<EntryFile> {
+    /// The file and its entries; `None` when it is missing or not ours.
+    fn open(path: &Path) -> Option<(EntryFile, Entries)> {
         let file = std::fs::File::open(path).ok()?;
         let len = usize::try_from(file.metadata().ok()?.len()).ok()?;
-        let mut first = vec![0; FORMAT.len() + 1];
-        read_at(&file, &mut first, 0).ok()?;
-        if first.strip_prefix(FORMAT.as_bytes()) != Some(b"\n") {
-            return None;
-        }
-        let mut entries = Vec::new();
-        let mut at = first.len();
-        let mut head = [0u8; 24];
-        while at < len {
-            read_at(&file, &mut head, at as u64).ok()?;
-            let key = Key::from_le_bytes(head[..16].try_into().ok()?);
-            let size = usize::try_from(u64::from_le_bytes(head[16..].try_into().ok()?)).ok()?;
-            let start = at + 24;
-            let end = start.checked_add(size).filter(|&end| end <= len)?;
-            entries.push((key, start..end));
-            at = end;
-        }
-        Some(EntryFile { file, len, entries })
+        let entries = entries(len, |at, buf| read_at(&file, buf, at as u64).ok())?;
+        Some((EntryFile { file, len }, entries))
     }
 
     /// The bytes of `range` of the file, into `buf`.
@@ -324,19 +310,31 @@ fn read_at(file: &std::fs::File, mut buf: &mut [u8], mut offset: u64) -> std::io
     Ok(())
 }
 
-fn decode(bytes: &[u8]) -> Option<Vec<(Key, Range<usize>)>> {
-    let mut at = bytes
-        .strip_prefix(FORMAT.as_bytes())?
-        .strip_prefix(b"\n")?
-        .as_ptr() as usize
-        - bytes.as_ptr() as usize;
+fn decode(bytes: &[u8]) -> Option<Entries> {
+    entries(bytes.len(), |at, buf| {
+        buf.copy_from_slice(bytes.get(at..at + buf.len())?);
+        Some(())
+    })
+}
+
+/// Where each entry's value is in a cache file of `len` bytes, whose bytes `read_at` gives
+/// (offset, buffer to fill): the format line, then entries of a 16-byte key, an 8-byte
+/// length and the value. `None` when the file is not ours or cut short.
+fn entries(len: usize, mut read_at: impl FnMut(usize, &mut [u8]) -> Option<()>) -> Option<Entries> {
+    let mut first = vec![0; FORMAT.len() + 1];
+    read_at(0, &mut first)?;
+    if first.strip_prefix(FORMAT.as_bytes()) != Some(b"\n") {
+        return None;
+    }
     let mut entries = Vec::new();
-    while at < bytes.len() {
-        let key = Key::from_le_bytes(bytes.get(at..at + 16)?.try_into().ok()?);
-        let len = u64::from_le_bytes(bytes.get(at + 16..at + 24)?.try_into().ok()?);
+    let mut at = first.len();
+    let mut head = [0u8; 24];
+    while at < len {
+        read_at(at, &mut head)?;
+        let key = Key::from_le_bytes(head[..16].try_into().ok()?);
+        let size = usize::try_from(u64::from_le_bytes(head[16..].try_into().ok()?)).ok()?;
         let start = at + 24;
-        let end = start.checked_add(usize::try_from(len).ok()?)?;
-        bytes.get(start..end)?;
+        let end = start.checked_add(size).filter(|&end| end <= len)?;
         entries.push((key, start..end));
         at = end;
     }
@@ -391,11 +389,10 @@ pub struct Stored<T> {
 impl<T: serde::Serialize + serde::de::DeserializeOwned> Stored<T> {
     /// The entries of cache file `name`; none when it is missing, damaged or not ours.
     pub fn load(store: &Store, name: &str) -> Stored<T> {
-        let mut file = store.path(name).and_then(|path| EntryFile::open(&path));
-        let entries = file
-            .as_mut()
-            .map(|f| std::mem::take(&mut f.entries))
-            .unwrap_or_default();
+        let (file, entries) = match store.path(name).and_then(|path| EntryFile::open(&path)) {
+            Some((file, entries)) => (Some(file), entries),
+            None => (None, Vec::new()),
+        };
         Stored {
             file,
             index: entries.into_iter().collect(),
@@ -448,18 +445,15 @@ impl<T: serde::Serialize + serde::de::DeserializeOwned> Stored<T> {
                 return;
             }
         }
-        let mut old: Vec<(Key, Vec<u8>)> = Vec::new();
-        if let Some(file) = &self.file {
-            for k in &reused {
+        let old: Vec<(Key, Vec<u8>)> = reused
+            .iter()
+            .filter_map(|k| {
+                let (file, range) = (self.file.as_ref()?, self.index.get(k)?);
                 let mut bytes = Vec::new();
-                let Some(range) = self.index.get(k) else {
-                    continue;
-                };
-                if file.read(range.clone(), &mut bytes).is_ok() {
-                    old.push((*k, bytes));
-                }
-            }
-        }
+                file.read(range.clone(), &mut bytes).ok()?;
+                Some((*k, bytes))
+            })
+            .collect();
         let old = old.iter().map(|(k, v)| (*k, v.as_slice()));
         let new = made.iter().map(|(k, v)| (*k, v.as_slice()));
         store.write(name, old.chain(new));

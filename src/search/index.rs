@@ -238,14 +238,6 @@ impl<'a> Source<'a> {
     }
 }
 
-/// Builds the index of every loaded document (drafts are only loaded with `--drafts`).
-pub fn build_for(handbook: &Handbook, states: &[&str]) -> SearchIndex {
-    let sources: Vec<Source<'_>> = (0..handbook.documents.len())
-        .map(|i| Source::of(handbook, i, states.get(i).copied().unwrap_or("ok")))
-        .collect();
-    build(&sources)
-}
-
 /// Builds the index of `sources`, in their order.
 pub fn build(sources: &[Source<'_>]) -> SearchIndex {
     let mut index = SearchIndex::default();

@@ -181,15 +181,16 @@ impl Live {
                 self.shards.iter().map(String::as_str),
             );
         }
-        let version = format::version_line(self.files.iter().map(|(n, k)| (n.as_str(), *k)));
-        update.write.insert(
-            0,
-            (
-                "index.js".to_string(),
-                [version, self.manifest.clone()].concat(),
-            ),
-        );
+        update
+            .write
+            .insert(0, ("index.js".to_string(), self.index_js()));
         Some(update)
+    }
+
+    /// `index.js` as it stands: the version of the other files, then the manifest.
+    fn index_js(&self) -> Vec<u8> {
+        let version = format::version_line(self.files.iter().map(|(n, k)| (n.as_str(), *k)));
+        [version, self.manifest.clone()].concat()
     }
 
     /// Whether document `i` of the index has the entry `new` gives it: same title, URL,
@@ -262,8 +263,7 @@ impl Live {
     /// The bytes of the index file `name` as it stands; `None` for a name it has no file of.
     pub fn file(&self, name: &str) -> Option<Vec<u8>> {
         if name == "index.js" {
-            let version = format::version_line(self.files.iter().map(|(n, k)| (n.as_str(), *k)));
-            return Some([version, self.manifest.clone()].concat());
+            return Some(self.index_js());
         }
         if let Some(n) = name
             .strip_prefix("s-")
@@ -287,9 +287,7 @@ impl Live {
 
     /// Every file of the index with the hash of its contents, `index.js` first.
     pub fn files(&self) -> impl Iterator<Item = (&str, Key)> {
-        let index_js = Hasher::new()
-            .piece(&self.file("index.js").unwrap_or_default())
-            .finish();
+        let index_js = Hasher::new().piece(&self.index_js()).finish();
         std::iter::once(("index.js", index_js))
             .chain(self.files.iter().map(|(n, k)| (n.as_str(), *k)))
     }

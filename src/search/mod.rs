@@ -11,7 +11,7 @@ pub mod index;
 pub mod live;
 pub mod tokenize;
 
-pub use index::{build_for, SearchIndex};
+pub use index::SearchIndex;
 
 /// The folder under the site's asset folder that holds the index.
 pub const SEARCH_DIR: &str = "search";

@@ -345,29 +345,30 @@ fn write_search(
     let search_dir = format!("{ASSET_DIR}/{}", crate::search::SEARCH_DIR);
     let path = |name: &str| format!("{search_dir}/{name}");
     let state = |i: usize| facts.states.get(i).copied().unwrap_or("ok");
-    let keys: Vec<cache::Key> = (0..handbook.documents.len())
-        .into_par_iter()
-        .map(|i| source_key(&Source::of(handbook, i, state(i))))
+    let sources: Vec<Source<'_>> = (0..handbook.documents.len())
+        .map(|i| Source::of(handbook, i, state(i)))
         .collect();
+    let keys: Vec<cache::Key> = sources.par_iter().map(source_key).collect();
     // Indexing a document again costs a scan of the dictionary: past a few percent of the
     // handbook, building the index whole is quicker.
     let few = 64.max(keys.len() / 64);
-    let changed = |old: &[cache::Key]| -> Option<Vec<usize>> {
-        if old.len() != keys.len() {
-            return None;
-        }
-        let changed: Vec<usize> = (0..keys.len()).filter(|&i| old[i] != keys[i]).collect();
-        (changed.len() <= few).then_some(changed)
-    };
+    let mut changed: Vec<usize> = Vec::new();
     let kept = writer
         .is_update()
-        .then(|| Live::load(store, file, |old| changed(old).is_some()))
+        .then(|| {
+            Live::load(store, file, |old| {
+                if old.len() != keys.len() {
+                    return false;
+                }
+                changed = (0..keys.len()).filter(|&i| old[i] != keys[i]).collect();
+                changed.len() <= few
+            })
+        })
         .flatten();
-    if let Some((old, mut live)) = kept {
-        let changes: Vec<(usize, Source<'_>)> = changed(&old)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|i| (i, Source::of(handbook, i, state(i))))
+    if let Some((_, mut live)) = kept {
+        let changes: Vec<(usize, Source<'_>)> = changed
+            .iter()
+            .map(|&i| (i, Source::of(handbook, i, state(i))))
             .collect();
         if let Some(update) = live.update(&changes) {
             log::info!(
@@ -392,7 +393,8 @@ fn write_search(
             return Ok((live, keys));
         }
     }
-    let index = crate::search::build_for(handbook, &facts.states);
+    let index = crate::search::index::build(&sources);
+    drop(sources);
     log::debug!("search: index built in {:.2?}", started.elapsed());
     let written = crate::search::format::write_each(&index, |name, bytes| {
         writer.emit_bytes(&path(name), bytes).map(drop)
@@ -977,14 +979,14 @@ impl<'a> Site<'a> {
         // Buffered: the serializer writes a few bytes at a time, and each write into the
         // hasher has a fixed cost (half of all fingerprinting, unbuffered).
         let mut buffered = std::io::BufWriter::with_capacity(1 << 14, &mut hasher);
-        let serialized = serde_json::to_writer(&mut buffered, &seen)
-            .map_err(anyhow::Error::from)
-            .and_then(|()| Ok(std::io::Write::flush(&mut buffered)?));
+        let serialized = serde_json::to_writer(&mut buffered, &seen).is_ok()
+            && std::io::Write::flush(&mut buffered).is_ok();
         drop(buffered);
         view.page.content = content;
-        match serialized {
-            Ok(()) => hasher.finish(),
-            Err(_) => rand_key(),
+        if serialized {
+            hasher.finish()
+        } else {
+            rand_key()
         }
     }
 

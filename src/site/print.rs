@@ -202,13 +202,13 @@ impl Stamp {
 }
 
 impl Layout {
-    /// The print view in the output, opened, with where each of its parts is by key, when
-    /// the cache says how it was written and the file is still the one written.
+    /// The print view in the output, ready to copy from, with where each of its parts is by
+    /// key, when the cache says how it was written and the file is still the one written.
     fn load(
         store: &crate::cache::Store,
         file: &str,
         path: &Path,
-    ) -> Option<(std::fs::File, HashMap<Key, Range<u64>>)> {
+    ) -> Option<(Copier, HashMap<Key, Range<u64>>)> {
         let stamp = Stamp::of(path)?;
         let (_, layout) = store.load_value::<Stamp, Layout>(file, |s| *s == stamp)?;
         let total = layout.head + layout.parts.iter().map(|(_, n)| n).sum::<u64>() + layout.tail;
@@ -221,47 +221,57 @@ impl Layout {
             at.insert(key, offset..offset + len);
             offset += len;
         }
-        Some((std::fs::File::open(path).ok()?, at))
+        let copier = Copier {
+            file: std::fs::File::open(path).ok()?,
+            path: path.to_path_buf(),
+            pending: None,
+        };
+        Some((copier, at))
     }
 }
 
-/// A run of bytes of the old print view waiting to be copied: neighbouring parts are copied
-/// in one go, by the kernel.
-#[derive(Default)]
-struct Copy<'f> {
-    pending: Option<(&'f std::fs::File, Range<u64>)>,
-    path: PathBuf,
+/// A part of the print view: made now, or kept from the old one (its bytes there).
+enum Part {
+    Made(String),
+    Kept(Range<u64>),
 }
 
-impl<'f> Copy<'f> {
+/// Copies runs of bytes from the old print view: neighbouring parts are copied in one go,
+/// by the kernel.
+struct Copier {
+    file: std::fs::File,
+    path: PathBuf,
+    /// The run waiting to be copied.
+    pending: Option<Range<u64>>,
+}
+
+impl Copier {
     fn add(
         &mut self,
-        file: &'f std::fs::File,
         range: Range<u64>,
-        path: &Path,
         out: &mut std::io::BufWriter<std::fs::File>,
     ) -> Result<()> {
-        if let Some((_, pending)) = &mut self.pending {
+        if let Some(pending) = &mut self.pending {
             if pending.end == range.start {
                 pending.end = range.end;
                 return Ok(());
             }
         }
         self.flush(out)?;
-        self.pending = Some((file, range));
-        self.path = path.to_path_buf();
+        self.pending = Some(range);
         Ok(())
     }
 
     fn flush(&mut self, out: &mut std::io::BufWriter<std::fs::File>) -> Result<()> {
-        let Some((mut file, range)) = self.pending.take() else {
+        let Some(range) = self.pending.take() else {
             return Ok(());
         };
-        let copied = file
+        let len = range.end - range.start;
+        let copied = (&self.file)
             .seek(std::io::SeekFrom::Start(range.start))
-            .and_then(|_| std::io::copy(&mut Read::take(file, range.end - range.start), out));
+            .and_then(|_| std::io::copy(&mut Read::take(&self.file, len), out));
         match copied {
-            Ok(n) if n == range.end - range.start => Ok(()),
+            Ok(n) if n == len => Ok(()),
             Ok(_) => anyhow::bail!(
                 "{} changed while this build copied from it; build again",
                 self.path.display()
@@ -342,8 +352,7 @@ impl<'a> Site<'a> {
             })
             .collect();
         let cache_file = crate::cache::output_file("print", writer.dest());
-        let old_path = writer.dest().join(PRINT);
-        let old = Layout::load(store, &cache_file, &old_path);
+        let mut old = Layout::load(store, &cache_file, &writer.dest().join(PRINT));
         let write_err =
             |e: std::io::Error| anyhow::anyhow!("could not write {}: {e}", path.display());
         let file = std::fs::File::create(path)
@@ -355,44 +364,46 @@ impl<'a> Site<'a> {
             parts: Vec::with_capacity(order.len()),
             tail: tail.len() as u64,
         };
-        let mut copy = Copy::default();
         let mut copied = 0;
         for (chunk, keys) in order.chunks(CHUNK).zip(part_keys.chunks(CHUNK)) {
-            let rendered: Vec<Option<String>> = chunk
+            let parts: Vec<Part> = chunk
                 .par_iter()
                 .zip(keys)
                 .map(|(&page, key)| {
-                    if old.as_ref().is_some_and(|(_, at)| at.contains_key(key)) {
-                        return Ok(None);
+                    if let Some(range) = old.as_ref().and_then(|(_, at)| at.get(key)) {
+                        return Ok(Part::Kept(range.clone()));
                     }
                     let part = self.print_part(page, &sections, &pages);
                     let mut ctx = tera::Context::new();
                     ctx.insert("site", &self.site);
                     ctx.insert("root", "");
                     ctx.insert("part", &part);
-                    self.render("print-part.html", &ctx).map(Some)
+                    self.render("print-part.html", &ctx).map(Part::Made)
                 })
                 .collect::<Result<_>>()?;
-            for (part, key) in rendered.into_iter().zip(keys) {
-                let reused = old
-                    .as_ref()
-                    .and_then(|(f, at)| Some((f, at.get(key)?.clone())));
-                match (part, reused) {
-                    (Some(part), _) => {
-                        copy.flush(&mut out)?;
-                        out.write_all(part.as_bytes()).map_err(write_err)?;
-                        layout.parts.push((*key, part.len() as u64));
+            for (part, key) in parts.into_iter().zip(keys) {
+                match (part, &mut old) {
+                    (Part::Made(html), old) => {
+                        if let Some((copier, _)) = old {
+                            copier.flush(&mut out)?;
+                        }
+                        out.write_all(html.as_bytes()).map_err(write_err)?;
+                        layout.parts.push((*key, html.len() as u64));
                     }
-                    (None, Some((old_file, range))) => {
+                    (Part::Kept(range), Some((copier, _))) => {
                         copied += 1;
                         layout.parts.push((*key, range.end - range.start));
-                        copy.add(old_file, range, &old_path, &mut out)?;
+                        copier.add(range, &mut out)?;
                     }
-                    (None, None) => anyhow::bail!("a part of print.html was neither made nor kept"),
+                    (Part::Kept(_), None) => {
+                        anyhow::bail!("a part of print.html was kept with no old print view")
+                    }
                 }
             }
         }
-        copy.flush(&mut out)?;
+        if let Some((copier, _)) = &mut old {
+            copier.flush(&mut out)?;
+        }
         out.write_all(tail.as_bytes()).map_err(write_err)?;
         out.flush().map_err(write_err)?;
         let file = out.into_inner().map_err(|e| write_err(e.into_error()))?;

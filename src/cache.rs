@@ -198,32 +198,56 @@ impl Store {
 
     /// The value of cache file `name` ([`Store::save_value`]) when `wanted` accepts its
     /// head; `None` when it does not, or the file is missing, damaged or not ours.
+    ///
+    /// Decoded as it is read, through a small buffer: the file (65 MB for the search index of
+    /// 10,000 documents) is never in memory whole, and fresh memory costs the system as much
+    /// as reading the file.
     pub fn load_value<H: serde::de::DeserializeOwned, T: serde::de::DeserializeOwned>(
         &self,
         name: &str,
         wanted: impl FnOnce(&H) -> bool,
     ) -> Option<(H, T)> {
-        let bytes = std::fs::read(self.path(name)?).ok()?;
-        let rest = bytes.strip_prefix(FORMAT.as_bytes())?.strip_prefix(b"\n")?;
-        // A damaged file could decode into a wrong value: its checksum must match.
-        let (rest, sum) = rest.split_at_checked(rest.len().checked_sub(16)?)?;
-        let mut hash = Hasher::new();
-        hash.write_all(rest).ok()?;
-        if hash.finish().to_le_bytes() != sum {
-            log::info!("ignoring the cache file {name}: damaged");
+        use std::io::Read as _;
+        let mut file = std::fs::File::open(self.path(name)?).ok()?;
+        let len = file.metadata().ok()?.len();
+        let mut format = vec![0; FORMAT.len() + 1];
+        file.read_exact(&mut format).ok()?;
+        if format.strip_suffix(b"\n") != Some(FORMAT.as_bytes()) {
             return None;
         }
-        let (head, rest) = postcard::take_from_bytes::<H>(rest).ok()?;
+        let body = len.checked_sub(format.len() as u64 + 16)?;
+        let reader = std::io::BufReader::with_capacity(
+            1 << 16,
+            HashingReader {
+                inner: (&file).take(body),
+                hash: Hasher::new(),
+            },
+        );
+        // Strings and posting lists are decoded from this scratch space one at a time; one
+        // larger than it fails to decode, and the value is made again.
+        let mut scratch = vec![0; SCRATCH];
+        let (head, (reader, scratch)) = postcard::from_io::<H, _>((reader, &mut scratch)).ok()?;
         if !wanted(&head) {
             return None;
         }
-        match postcard::from_bytes::<T>(rest) {
-            Ok(value) => Some((head, value)),
+        let (value, mut reader) = match postcard::from_io::<T, _>((reader, scratch)) {
+            Ok((value, (reader, _))) => (value, reader),
             Err(e) => {
                 log::info!("ignoring the cache file {name}: {e}");
-                None
+                return None;
             }
+        };
+        // A damaged file could decode into a wrong value: its checksum must match, over every
+        // byte of the body.
+        std::io::copy(&mut reader, &mut std::io::sink()).ok()?;
+        let hashed = reader.into_inner();
+        let mut sum = [0; 16];
+        (&file).read_exact(&mut sum).ok()?;
+        if hashed.inner.limit() != 0 || hashed.hash.finish().to_le_bytes() != sum {
+            log::info!("ignoring the cache file {name}: damaged");
+            return None;
         }
+        Some((head, value))
     }
 
     /// Appends entries to cache file `name` if it is still `expected_len` bytes long (no
@@ -667,6 +691,24 @@ impl Pages {
     /// Forgets everything, e.g. when the output folder is not the one these hashes describe.
     pub fn clear(&mut self) {
         self.by_path.clear();
+    }
+}
+
+/// The largest string or byte string [`Store::load_value`] decodes: a posting list of a word
+/// in every document of 200,000 is 1 MB.
+const SCRATCH: usize = 8 << 20;
+
+/// Reads from `inner` and hashes what it read.
+struct HashingReader<R> {
+    inner: R,
+    hash: Hasher,
+}
+
+impl<R: std::io::Read> std::io::Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hash.write_all(&buf[..n])?;
+        Ok(n)
     }
 }
 

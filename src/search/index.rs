@@ -122,7 +122,9 @@ mod packed {
                     ))
                 }
             }
-            d.deserialize_bytes(Visitor)
+            // A byte buffer, not borrowed bytes: the list is copied out, so a reader may decode
+            // it from scratch space it reuses.
+            d.deserialize_byte_buf(Visitor)
         }
     }
 

@@ -17,7 +17,7 @@ use crate::handbook::{Document, Handbook, ASSET_DIR};
 use crate::links::root_prefix;
 use anyhow::{Context, Result};
 use jiff::civil::Date;
-use nav::{Nav, NavItem, PageRef, Section};
+use nav::{Nav, PageRef, Section};
 use pages::{FollowUpCtx, HealthCtx, LogCtx, OwnerPageCtx, OwnerRowCtx, TagPageCtx, TagRowCtx};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -922,12 +922,12 @@ impl<'a> Site<'a> {
         Some(template.replace("{path}", &doc?.source))
     }
 
-    fn context(&self, url: &str, page: &PageCtx<'_>, nav: &[NavItem]) -> tera::Context {
+    fn context(&self, url: &str, page: &PageCtx<'_>, nav_html: &str) -> tera::Context {
         let mut ctx = tera::Context::new();
         ctx.insert("site", &self.site);
         ctx.insert("root", &root_prefix(url));
         ctx.insert("page", page);
-        ctx.insert("nav", nav);
+        ctx.insert("nav_html", nav_html);
         ctx
     }
 
@@ -947,7 +947,7 @@ impl<'a> Site<'a> {
                 &view.page,
                 &self
                     .nav
-                    .inline(&self.handbook.documents, view.nav, &self.facts.states),
+                    .inline_html(&self.handbook.documents, view.nav, &self.facts.states),
             ),
         )
     }

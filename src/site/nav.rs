@@ -215,6 +215,19 @@ impl Nav {
         items(&self.root, 1, &ctx)
     }
 
+    /// The sidebar of one page ([`Nav::inline`]) as the HTML of its list items, made here
+    /// rather than by a template macro: a tenth of a clean build's time went to the macro.
+    pub fn inline_html(
+        &self,
+        documents: &[Document],
+        current: PageRef<'_>,
+        states: &[&'static str],
+    ) -> String {
+        let mut html = String::with_capacity(8 << 10);
+        write_items(&self.inline(documents, current, states), &mut html);
+        html
+    }
+
     /// The whole tree as compact JSON for the shared navigation script.
     pub fn tree_json(&self, documents: &[Document], states: &[&'static str]) -> serde_json::Value {
         fn section(
@@ -377,6 +390,47 @@ fn items(s: &Section, depth: usize, ctx: &ItemsContext<'_>) -> Vec<NavItem> {
     out
 }
 
+/// Writes sidebar items as list items, each on its own line, nested lists for open sections,
+/// then a newline.
+fn write_items(items: &[NavItem], out: &mut String) {
+    use crate::site::theme::escape_html;
+    for item in items {
+        out.push_str("\n<li class=\"nav-");
+        out.push_str(item.kind);
+        if item.current {
+            out.push_str(" current");
+        }
+        match item.state {
+            Some("stale" | "never-reviewed") => out.push_str(" needs-review"),
+            Some("due-soon") => out.push_str(" due-soon"),
+            _ => {}
+        }
+        out.push_str("\"><a href=\"");
+        out.push_str(&escape_html(&item.href));
+        out.push('"');
+        if item.current {
+            out.push_str(" aria-current=\"page\"");
+        }
+        out.push('>');
+        out.push_str(&escape_html(&item.title));
+        out.push_str("</a>");
+        if !item.children.is_empty() {
+            out.push_str("<ul>");
+            write_items(&item.children, out);
+            out.push_str("</ul>");
+        }
+        out.push_str("</li>");
+        if let Some(more) = &item.more {
+            out.push_str("\n<li class=\"nav-more\"><a href=\"");
+            out.push_str(&escape_html(&more.href));
+            out.push_str("\">");
+            out.push_str(&more.count.to_string());
+            out.push_str(" more…</a></li>");
+        }
+    }
+    out.push('\n');
+}
+
 /// The slice of a folder's documents a page shows inline: all of a small folder; otherwise
 /// `INLINE_WINDOW` on each side of the current document, or the first ones.
 fn window(len: usize, position: Option<usize>) -> (usize, usize) {
@@ -404,5 +458,50 @@ mod tests {
         let max = 2 * INLINE_WINDOW + 1;
         assert_eq!(window(1000, Some(999)), (1000 - max, 1000));
         assert_eq!(window(1000, None), (0, max));
+    }
+
+    fn item(kind: &'static str, title: &str, href: &str) -> NavItem {
+        NavItem {
+            title: title.into(),
+            url: href.into(),
+            href: href.into(),
+            kind,
+            current: false,
+            open: false,
+            state: None,
+            children: Vec::new(),
+            more: None,
+        }
+    }
+
+    #[test]
+    fn sidebar_html_nests_open_sections_marks_states_and_escapes() {
+        let mut current = item("doc", "Restart <the> API", "a.html");
+        current.current = true;
+        current.state = Some("stale");
+        let mut due = item("doc", "Rotate \"keys\" & certs", "b&c.html");
+        due.state = Some("due-soon");
+        due.more = Some(More {
+            count: 20,
+            href: "index.html".into(),
+        });
+        let mut never = item("doc", "New", "n.html");
+        never.state = Some("never-reviewed");
+        let mut open = item("section", "Runbooks", "index.html");
+        open.open = true;
+        open.children = vec![current, never, due];
+        let closed = item("section", "SOPs", "../sops/index.html");
+        let mut html = String::new();
+        write_items(&[open, closed], &mut html);
+        assert_eq!(
+            html,
+            "\n<li class=\"nav-section\"><a href=\"index.html\">Runbooks</a><ul>\
+             \n<li class=\"nav-doc current needs-review\"><a href=\"a.html\" aria-current=\"page\">Restart &lt;the&gt; API</a></li>\
+             \n<li class=\"nav-doc needs-review\"><a href=\"n.html\">New</a></li>\
+             \n<li class=\"nav-doc due-soon\"><a href=\"b&amp;c.html\">Rotate &quot;keys&quot; &amp; certs</a></li>\
+             \n<li class=\"nav-more\"><a href=\"index.html\">20 more…</a></li>\
+             \n</ul></li>\
+             \n<li class=\"nav-section\"><a href=\"../sops/index.html\">SOPs</a></li>\n"
+        );
     }
 }

@@ -166,7 +166,16 @@ fn build_with(
     let writer = output::Writer::new(&out, cache::Pages::load(&options.cache, &pages_file))?;
     let searchable = handbook.config.output.html.search.enable;
     let shared = Shared::new(handbook, &facts, &nav, &theme);
-    let site = Site::new(handbook, &facts, &nav, &theme, &shared, options.today);
+    let rows = Rows::new(handbook.documents.len());
+    let site = Site::new(
+        handbook,
+        &facts,
+        &nav,
+        &theme,
+        &shared,
+        &rows,
+        options.today,
+    );
     log::info!("prepared the site in {:.2?}", started.elapsed());
 
     let order = nav.reading_order();
@@ -451,12 +460,14 @@ pub fn update_text(
     };
     drop(changes);
     log::debug!("update: search index in {:.2?}", started.elapsed());
+    let rows = Rows::new(handbook.documents.len());
     let site = Site::new(
         handbook,
         &kept.facts,
         &kept.nav,
         &kept.theme,
         &kept.shared,
+        &rows,
         kept.today,
     );
     let order = kept.nav.reading_order();
@@ -518,12 +529,14 @@ pub fn refresh_print(handbook: &Handbook, kept: &mut Kept) -> Result<()> {
     if !kept.print_stale {
         return Ok(());
     }
+    let rows = Rows::new(handbook.documents.len());
     let site = Site::new(
         handbook,
         &kept.facts,
         &kept.nav,
         &kept.theme,
         &kept.shared,
+        &rows,
         kept.today,
     );
     let outcome =
@@ -577,6 +590,7 @@ struct Site<'a> {
     /// A hash of everything the navigation of any page is made from.
     nav_key: cache::Key,
     syntax_css: &'a str,
+    rows: &'a Rows<'a>,
 }
 
 #[derive(Serialize)]
@@ -657,7 +671,7 @@ struct DocCtx<'a> {
     state_label: &'static str,
     days_overdue: Option<i64>,
     checklist: Option<ChecklistCtx>,
-    linked_from: Vec<RowCtx<'a>>,
+    linked_from: Vec<&'a Row<'a>>,
     supersedes: Option<Crumb<'a>>,
     superseded_by: Option<Crumb<'a>>,
     followups_open: usize,
@@ -692,6 +706,37 @@ struct RowCtx<'a> {
     owner_links: Vec<pages::OwnerLink<'a>>,
 }
 
+/// A document's row, made once per build however many lists show it, with a hash of it.
+struct Row<'a> {
+    ctx: RowCtx<'a>,
+    key: cache::Key,
+    /// The title in lower case, for sorting.
+    sort_title: String,
+}
+
+impl Serialize for Row<'_> {
+    /// Templates (JSON values, human-readable) see the row; a page's fingerprint (postcard,
+    /// not human-readable) sees its hash, which stands for every field of it.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            self.ctx.serialize(s)
+        } else {
+            self.key.serialize(s)
+        }
+    }
+}
+
+/// The rows of a build's documents, each made when first asked for: a build lists every
+/// document several times (its section, its type's log, its owners' and tags' pages, the
+/// pages it links to), and `serve` renders only a few pages.
+struct Rows<'a>(Vec<std::sync::OnceLock<Row<'a>>>);
+
+impl Rows<'_> {
+    fn new(documents: usize) -> Self {
+        Rows((0..documents).map(|_| std::sync::OnceLock::new()).collect())
+    }
+}
+
 #[derive(Serialize)]
 struct SubsectionCtx<'a> {
     title: &'a str,
@@ -701,7 +746,7 @@ struct SubsectionCtx<'a> {
 
 #[derive(Serialize)]
 struct SectionCtx<'a> {
-    documents: Vec<RowCtx<'a>>,
+    documents: Vec<&'a Row<'a>>,
     sections: Vec<SubsectionCtx<'a>>,
     total: usize,
     checklist: Option<ChecklistCtx>,
@@ -800,6 +845,7 @@ impl<'a> Site<'a> {
         nav: &'a Nav,
         theme: &'a Theme,
         shared: &'a Shared,
+        rows: &'a Rows<'a>,
         today: Date,
     ) -> Site<'a> {
         let config = &handbook.config;
@@ -822,6 +868,7 @@ impl<'a> Site<'a> {
             nav_js: &shared.nav_js,
             nav_key: shared.nav_key,
             syntax_css: &shared.syntax_css,
+            rows,
         }
     }
 
@@ -841,7 +888,25 @@ impl<'a> Site<'a> {
         files
     }
 
-    fn row(&self, i: usize) -> RowCtx<'a> {
+    /// Document `i` as a row of a list.
+    fn row(&self, i: usize) -> &'a Row<'a> {
+        self.rows.0[i].get_or_init(|| {
+            let ctx = self.row_ctx(i);
+            // Serializing into memory cannot fail; if it ever did, the key would only be
+            // a random one, and the pages listing the row would be rendered to be safe.
+            let key = postcard::to_stdvec(&ctx).map_or_else(
+                |_| rand_key(),
+                |bytes| cache::Hasher::new().piece(&bytes).finish(),
+            );
+            Row {
+                sort_title: ctx.title.to_lowercase(),
+                ctx,
+                key,
+            }
+        })
+    }
+
+    fn row_ctx(&self, i: usize) -> RowCtx<'a> {
         let doc = &self.handbook.documents[i];
         let review = &self.facts.reviews[i];
         let (followups_open, followups_overdue) = self.facts.followups[i];
@@ -1111,15 +1176,14 @@ impl<'a> Site<'a> {
         let review = &self.facts.reviews[i];
         let owners_file = self.handbook.owners.as_ref();
         let graph = &self.handbook.graph;
-        let mut linked_from: Vec<RowCtx<'a>> = self.handbook.graph.linked_from[i]
+        let mut linked_from: Vec<&'a Row<'a>> = self.handbook.graph.linked_from[i]
             .iter()
             .map(|&j| self.row(j))
             .collect();
         linked_from.sort_by(|a, b| {
-            a.title
-                .to_lowercase()
-                .cmp(&b.title.to_lowercase())
-                .then(a.url.cmp(b.url))
+            a.sort_title
+                .cmp(&b.sort_title)
+                .then(a.ctx.url.cmp(b.ctx.url))
         });
         DocCtx {
             source: &doc.source,

@@ -2,7 +2,7 @@
 //! runbooks by service, …), one page per owner and per tag with their indexes, and the
 //! handbook's health (on the home page in short, on `health.html` in full).
 
-use super::{ChecklistCtx, Crumb, PageCtx, RowCtx, Site};
+use super::{ChecklistCtx, Crumb, PageCtx, Row, Site};
 use crate::freshness::ReviewState;
 use crate::handbook::{OWNERS_DIR, TAGS_DIR};
 use crate::site::nav::Section;
@@ -27,7 +27,7 @@ pub struct LogCtx<'a> {
 pub struct GroupCtx<'a> {
     pub title: Option<String>,
     pub id: Option<String>,
-    pub rows: Vec<RowCtx<'a>>,
+    pub rows: Vec<&'a Row<'a>>,
 }
 
 /// An owner as a link.
@@ -58,7 +58,7 @@ pub struct OwnerPageCtx<'a> {
     pub listed: bool,
     pub members: Vec<OwnerLink<'a>>,
     pub member_of: Vec<OwnerLink<'a>>,
-    pub documents: Vec<RowCtx<'a>>,
+    pub documents: Vec<&'a Row<'a>>,
     pub needs_review: usize,
     pub followups: Vec<FollowUpCtx<'a>>,
     pub overdue: usize,
@@ -84,7 +84,7 @@ pub struct TagRowCtx<'a> {
 #[derive(Serialize)]
 pub struct TagPageCtx<'a> {
     pub name: &'a str,
-    pub documents: Vec<RowCtx<'a>>,
+    pub documents: Vec<&'a Row<'a>>,
 }
 
 /// A list of documents behind one number of the health panel.
@@ -93,7 +93,7 @@ pub struct HealthList<'a> {
     pub id: &'static str,
     pub title: &'static str,
     pub count: usize,
-    pub rows: Vec<RowCtx<'a>>,
+    pub rows: Vec<&'a Row<'a>>,
     /// Rows left out on the home page.
     pub more: usize,
 }
@@ -247,7 +247,7 @@ impl<'a> Site<'a> {
             .collect();
         let total = docs.len();
         let rows =
-            |ids: &[usize]| -> Vec<RowCtx<'a>> { ids.iter().map(|&i| self.row(i)).collect() };
+            |ids: &[usize]| -> Vec<&'a Row<'a>> { ids.iter().map(|&i| self.row(i)).collect() };
         let groups = match t.name.as_str() {
             "decision" => {
                 let mut docs = docs;

@@ -100,6 +100,14 @@ fn incremental_builds_equal_clean_builds_after_edits_renames_and_deletions() {
     );
     assert_like_clean(&book, "a body edit");
 
+    // A field only lists show (not the navigation): the section page, the type's log and the
+    // pages linking to the document carry its row.
+    edit(&runbook, |t| {
+        t.replacen("title: ", "status: retired\ntitle: ", 1)
+    });
+    build(&book);
+    assert_like_clean(&book, "a status edit");
+
     // A title edit shows in the navigation of every page.
     edit(&runbook, |t| t.replacen("title: ", "title: Renamed ", 1));
     build(&book);

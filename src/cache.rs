@@ -582,7 +582,13 @@ impl<T: Clone> Memo<T> {
 
 /// Highlighted code blocks, kept on disk between builds.
 #[derive(Default)]
-pub struct Highlights(Memo<String>);
+pub struct Highlights(Memo<String>, OnDisk);
+
+/// The length of the cache file as this process last read or wrote it.
+#[derive(Default, Clone, Copy)]
+struct OnDisk {
+    len: usize,
+}
 
 impl std::fmt::Debug for Highlights {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -592,15 +598,23 @@ impl std::fmt::Debug for Highlights {
 
 impl Highlights {
     pub fn load(store: &Store) -> Highlights {
-        let previous = store
-            .read(HIGHLIGHTS_FILE)
+        let entries = store.read(HIGHLIGHTS_FILE);
+        let len = if entries.is_empty() {
+            0
+        } else {
+            FORMAT.len() + 1 + entries.iter().map(|(_, v)| 24 + v.len()).sum::<usize>()
+        };
+        let previous = entries
             .into_iter()
             .filter_map(|(k, v)| Some((k, String::from_utf8(v).ok()?)))
             .collect();
-        Highlights(Memo {
-            previous,
-            this_run: Mutex::default(),
-        })
+        Highlights(
+            Memo {
+                previous,
+                this_run: Mutex::default(),
+            },
+            OnDisk { len },
+        )
     }
 
     /// The key of `code` in `lang`.
@@ -640,15 +654,45 @@ impl Highlights {
         self.0.rotate();
     }
 
-    /// Makes what this run used the cache of the next run, in memory and on disk.
+    /// Makes what this run used the cache of the next run, in memory and on disk. The file
+    /// is left as it is when the run used all of it and made nothing; blocks made anew are
+    /// appended while the blocks no longer used take less room than the others; otherwise
+    /// the file is written anew (15 MB for 10,000 pages).
     pub fn save(&mut self, store: &Store) {
-        self.0.rotate();
-        let mut entries: Vec<(&Key, &String)> = self.0.previous.iter().collect();
+        let memo = &mut self.0;
+        let (reused, made) =
+            std::mem::take(memo.this_run.get_mut().unwrap_or_else(|e| e.into_inner()));
+        if made.is_empty() && reused.len() == memo.previous.len() {
+            return;
+        }
+        memo.previous.retain(|k, _| reused.contains(k));
+        let mut made: Vec<(Key, String)> = made.into_iter().collect();
+        made.sort_unstable_by_key(|(k, _)| *k);
+        let size = |entries: &mut dyn Iterator<Item = &String>| -> usize {
+            entries.map(|v| 24 + v.len()).sum()
+        };
+        let live = size(&mut memo.previous.values());
+        let added = size(&mut made.iter().map(|(_, v)| v));
+        let stale = self.1.len.saturating_sub(FORMAT.len() + 1 + live);
+        let appended = self.1.len > 0
+            && stale < live
+            && store.append(
+                HIGHLIGHTS_FILE,
+                self.1.len,
+                made.iter().map(|(k, v)| (*k, v.as_bytes())),
+            );
+        memo.previous.extend(made);
+        if appended {
+            self.1.len += added;
+            return;
+        }
+        let mut entries: Vec<(&Key, &String)> = memo.previous.iter().collect();
         entries.sort_unstable_by_key(|(k, _)| **k);
         store.write(
             HIGHLIGHTS_FILE,
             entries.into_iter().map(|(k, v)| (*k, v.as_bytes())),
         );
+        self.1.len = FORMAT.len() + 1 + live + added;
     }
 
     pub fn len(&self) -> usize {
@@ -780,6 +824,74 @@ mod tests {
             Highlights::load(&store).len(),
             1,
             "unused entries are dropped"
+        );
+    }
+
+    #[test]
+    fn highlights_are_saved_only_when_changed_and_appended_while_little_is_stale() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::at(dir.path().join("cache"));
+        let path = dir.path().join("cache").join(HIGHLIGHTS_FILE);
+        let size = || std::fs::metadata(&path).unwrap().len();
+        let make = |h: &Highlights, code: &str| {
+            h.get_or::<()>("sh", code, || Ok(format!("<i>{code}</i>")))
+                .unwrap()
+        };
+        let mut h = Highlights::load(&store);
+        for i in 0..10 {
+            make(&h, &format!("block {i}"));
+        }
+        h.save(&store);
+        let first = size();
+
+        // Everything used, nothing made: the file is not touched.
+        let mut h = Highlights::load(&store);
+        for i in 0..10 {
+            make(&h, &format!("block {i}"));
+        }
+        std::fs::write(&path, b"not written again").unwrap();
+        h.save(&store);
+        assert_eq!(std::fs::read(&path).unwrap(), b"not written again");
+
+        // One block made anew, one dropped: appended to the file.
+        std::fs::remove_file(&path).unwrap();
+        let mut h = Highlights::load(&store);
+        for i in 0..10 {
+            make(&h, &format!("block {i}"));
+        }
+        h.save(&store);
+        assert_eq!(size(), first);
+        let mut h = Highlights::load(&store);
+        for i in 1..10 {
+            make(&h, &format!("block {i}"));
+        }
+        make(&h, "block 10");
+        h.save(&store);
+        let entry = 24 + "<i>block 10</i>".len() as u64;
+        assert_eq!(size(), first + entry, "one entry appended");
+        let mut h = Highlights::load(&store);
+        assert_eq!(h.len(), 11, "the stale entry is read back too");
+        let calls = std::cell::Cell::new(0);
+        for i in 1..11 {
+            let code = format!("block {i}");
+            let html = h
+                .get_or::<()>("sh", &code, || {
+                    calls.set(calls.get() + 1);
+                    Ok(String::new())
+                })
+                .unwrap();
+            assert_eq!(html, format!("<i>{code}</i>"));
+        }
+        assert_eq!(calls.get(), 0, "appended entries are found");
+
+        // Most of the file stale: written anew with only what was used.
+        h.0.this_run.get_mut().unwrap().0.retain(|_| false);
+        make(&h, "block 1");
+        h.save(&store);
+        assert_eq!(Highlights::load(&store).len(), 1);
+        assert_eq!(
+            size(),
+            (FORMAT.len() + 1 + 24 + "<i>block 1</i>".len()) as u64
         );
     }
 

@@ -57,7 +57,7 @@ fn incremental_builds_equal_clean_builds_after_edits_renames_and_deletions() {
     let content = book.root().join("content");
     let first = build(&book);
     assert!(written(&first) > 20, "{first}");
-    assert!(book.root().join(".opsbook-cache/highlights.bin").is_file());
+    assert!(book.root().join(".opsbook-cache/documents.bin").is_file());
 
     let again = build(&book);
     assert_eq!(written(&again), 0, "nothing changed, nothing is written");
@@ -73,6 +73,10 @@ fn incremental_builds_equal_clean_builds_after_edits_renames_and_deletions() {
         t + "\nA new paragraph about `pg_ctl promote`.\n\n```bash\necho fresh\n```\n"
     });
     let edited = build(&book);
+    assert!(
+        book.root().join(".opsbook-cache/highlights.bin").is_file(),
+        "the new code block is kept highlighted"
+    );
     assert!(
         edited.contains("1 changed document indexed again"),
         "the search index kept from the last build is updated, not built again:\n{edited}"

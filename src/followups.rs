@@ -38,24 +38,31 @@ impl FollowUp {
 
 /// Every follow-up of the handbook, in document order then line.
 pub fn collect(documents: &[Document]) -> Vec<FollowUp> {
-    let mut out = Vec::new();
-    for (i, doc) in documents.iter().enumerate() {
-        for task in doc.rendered.tasks.iter().filter(|t| !t.done) {
-            let (handles, due, bad_due) = parse(&task.text);
-            if handles.is_empty() && due.is_none() && bad_due.is_none() {
-                continue;
-            }
-            out.push(FollowUp {
-                doc: i,
-                line: task.line,
-                text: task.text.clone(),
-                handles,
-                due,
-                bad_due,
-            });
-        }
-    }
-    out
+    use rayon::prelude::*;
+    documents
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(i, doc)| {
+            doc.rendered
+                .tasks
+                .iter()
+                .filter(|t| !t.done)
+                .filter_map(move |task| {
+                    let (handles, due, bad_due) = parse(&task.text);
+                    if handles.is_empty() && due.is_none() && bad_due.is_none() {
+                        return None;
+                    }
+                    Some(FollowUp {
+                        doc: i,
+                        line: task.line,
+                        text: task.text.clone(),
+                        handles,
+                        due,
+                        bad_due,
+                    })
+                })
+        })
+        .collect()
 }
 
 /// The handles and due date of one item's text.

@@ -209,25 +209,24 @@ fn build_with(
         }
     }
 
-    // The index files first: written, their memory is free for the pages.
-    let mut saving = Background::default();
-    let live_search = if searchable {
+    let search = || -> Result<(Option<crate::search::live::Live>, Background)> {
+        if !searchable {
+            return Ok((None, Background::default()));
+        }
         let file = cache::output_file("search", &out);
         let (live, keys) = write_search(handbook, &facts, &writer, &options.cache, &file)?;
+        log::info!("wrote the search index in {:.2?}", started.elapsed());
         if keep {
             live.save(&options.cache, &file, &keys);
-            Some(live)
+            Ok((Some(live), Background::default()))
         } else {
             // Kept in the cache while the pages are rendered; the build waits for it at
             // the end.
             let store = options.cache.clone();
-            saving.0 = Some(std::thread::spawn(move || live.save(&store, &file, &keys)));
-            None
+            let saving = std::thread::spawn(move || live.save(&store, &file, &keys));
+            Ok((None, Background(Some(saving))))
         }
-    } else {
-        None
     };
-    log::info!("wrote the search index in {:.2?}", started.elapsed());
 
     let progress = if options.progress {
         indicatif::ProgressBar::new(order.len() as u64).with_style(
@@ -239,25 +238,37 @@ fn build_with(
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let page_keys: Vec<cache::Key> = order
-        .par_iter()
-        .enumerate()
-        .map(|(k, page)| -> Result<cache::Key> {
-            let prev = k.checked_sub(1).map(|p| order[p]);
-            let next = order.get(k + 1).copied();
-            let _crash = crate::crash::working_on(match page {
-                PageRef::Doc(i) => &handbook.documents[*i].source,
-                PageRef::Section(dir) => sections[dir]
-                    .index_doc
-                    .map_or(&sections[dir].url, |i| &handbook.documents[i].source),
-            });
-            let mut view = site.page_view(*page, prev, next, &sections);
-            let key = site.fingerprint(&mut view);
-            writer.emit(view.url(), key, || site.render_view(&view))?;
-            progress.inc(1);
-            Ok(key)
-        })
-        .collect::<Result<_>>()?;
+    let pages = || -> Result<Vec<cache::Key>> {
+        order
+            .par_iter()
+            .enumerate()
+            .map(|(k, page)| -> Result<cache::Key> {
+                let prev = k.checked_sub(1).map(|p| order[p]);
+                let next = order.get(k + 1).copied();
+                let _crash = crate::crash::working_on(match page {
+                    PageRef::Doc(i) => &handbook.documents[*i].source,
+                    PageRef::Section(dir) => sections[dir]
+                        .index_doc
+                        .map_or(&sections[dir].url, |i| &handbook.documents[i].source),
+                });
+                let mut view = site.page_view(*page, prev, next, &sections);
+                let key = site.fingerprint(&mut view);
+                writer.emit(view.url(), key, || site.render_view(&view))?;
+                progress.inc(1);
+                Ok(key)
+            })
+            .collect()
+    };
+    // A clean build writes the index files first: written, their memory is free for the
+    // pages. An incremental one reads the kept index (one thread) while the pages' keys are
+    // made.
+    let ((live_search, _saving), page_keys) = if writer.is_update() {
+        let (search, pages) = rayon::join(search, pages);
+        (search?, pages?)
+    } else {
+        let search = search()?;
+        (search, pages()?)
+    };
     progress.finish_and_clear();
     log::info!(
         "rendered {} pages in {:.2?}",
@@ -265,41 +276,47 @@ fn build_with(
         started.elapsed()
     );
 
-    handbook.assets.par_iter().try_for_each(|a| -> Result<()> {
-        let bytes = std::fs::read(&a.path)
-            .with_context(|| format!("could not copy {}", a.path.display()))?;
-        writer.emit_bytes(&a.rel, &bytes)?;
-        Ok(())
-    })?;
-
-    site.extras()
-        .par_iter()
-        .try_for_each(|extra| -> Result<()> {
-            let mut view = site.extra_view(*extra);
-            let key = site.fingerprint(&mut view);
-            writer.emit(view.url(), key, || site.render_view(&view))?;
+    // The print view (on an incremental build mostly a copy of the last one, in the kernel)
+    // beside everything else that is left.
+    let (print, rest) = rayon::join(
+        || site.write_print(&writer, &page_keys, &options.cache),
+        || -> Result<()> {
+            handbook.assets.par_iter().try_for_each(|a| -> Result<()> {
+                let bytes = std::fs::read(&a.path)
+                    .with_context(|| format!("could not copy {}", a.path.display()))?;
+                writer.emit_bytes(&a.rel, &bytes)?;
+                Ok(())
+            })?;
+            site.extras()
+                .par_iter()
+                .try_for_each(|extra| -> Result<()> {
+                    let mut view = site.extra_view(*extra);
+                    let key = site.fingerprint(&mut view);
+                    writer.emit(view.url(), key, || site.render_view(&view))?;
+                    Ok(())
+                })?;
+            let mut not_found = site.not_found_view();
+            let key = site.fingerprint(&mut not_found);
+            writer.emit("404.html", key, || site.render_view(&not_found))?;
+            for (name, bytes) in site.generated_assets() {
+                writer.emit_bytes(&format!("{ASSET_DIR}/{name}"), &bytes)?;
+            }
+            let section_urls: Vec<String> = sections.values().map(|s| s.url.clone()).collect();
+            writer.emit_bytes(
+                "sitemap.xml",
+                catalog::sitemap_xml(handbook, &section_urls).as_bytes(),
+            )?;
+            writer.emit_bytes(
+                "catalog.json",
+                catalog::catalog_json(handbook, &facts).as_bytes(),
+            )?;
             Ok(())
-        })?;
-    site.write_print(&writer, &page_keys, &options.cache)?;
-    log::info!("rendered the generated pages in {:.2?}", started.elapsed());
-
-    let mut not_found = site.not_found_view();
-    let key = site.fingerprint(&mut not_found);
-    writer.emit("404.html", key, || site.render_view(&not_found))?;
-    for (name, bytes) in site.generated_assets() {
-        writer.emit_bytes(&format!("{ASSET_DIR}/{name}"), &bytes)?;
-    }
-    let section_urls: Vec<String> = sections.values().map(|s| s.url.clone()).collect();
-    writer.emit_bytes(
-        "sitemap.xml",
-        catalog::sitemap_xml(handbook, &section_urls).as_bytes(),
-    )?;
-    writer.emit_bytes(
-        "catalog.json",
-        catalog::catalog_json(handbook, &facts).as_bytes(),
-    )?;
+        },
+    );
+    print?;
+    rest?;
     log::info!(
-        "wrote assets and generated files in {:.2?}",
+        "wrote the print view, generated pages, assets and files in {:.2?}",
         started.elapsed()
     );
     let update = writer.is_update();

@@ -11,6 +11,9 @@
 //!   the next build indexes only the documents that changed (`search::live`), and where each
 //!   part of its `print.html` is, so the next build copies the unchanged ones (`site::print`).
 //!
+//! - [`Stored`]: loaded documents by the hash of their file, decoded entry by entry; a
+//!   document's HTML and text ([`Body`]) stay in the file until a page shows them.
+//!
 //! On disk, the highlight and page caches live in the cache folder (`.opsbook-cache` beside
 //! `book.toml` unless `[build] cache-dir` says otherwise), one file each, replaced whole at
 //! the end of a build. A file that is missing, damaged or written by another opsbook version
@@ -20,7 +23,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
 use xxhash_rust::xxh3::Xxh3;
 
 /// Written into the cache folder; `opsbook clean` removes only a folder that has it.
@@ -29,7 +32,7 @@ const MARKER_TEXT: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
 # This folder is opsbook's build cache; `opsbook clean` removes it.\n";
 
 /// Bumped when anything cached here would come out differently for the same input.
-const FORMAT: &str = "opsbook-cache 2";
+const FORMAT: &str = "opsbook-cache 3";
 
 /// A 128-bit content hash.
 pub type Key = u128;
@@ -296,6 +299,7 @@ type Entries = Vec<(Key, Range<usize>)>;
 struct EntryFile {
     file: std::fs::File,
     len: usize,
+    path: PathBuf,
 }
 
 impl EntryFile {
@@ -304,7 +308,8 @@ impl EntryFile {
         let file = std::fs::File::open(path).ok()?;
         let len = usize::try_from(file.metadata().ok()?.len()).ok()?;
         let entries = entries(len, |at, buf| read_at(&file, buf, at as u64).ok())?;
-        Some((EntryFile { file, len }, entries))
+        let path = path.to_path_buf();
+        Some((EntryFile { file, len, path }, entries))
     }
 
     /// The bytes of `range` of the file, into `buf`.
@@ -404,7 +409,7 @@ type StoredRun = (Vec<Key>, Vec<(Key, Vec<u8>)>);
 /// decoded only when asked for: a build that reuses 9,999 documents of 10,000 decodes 9,999
 /// and encodes one. What a run used is what the next run finds.
 pub struct Stored<T> {
-    file: Option<EntryFile>,
+    file: Option<Arc<EntryFile>>,
     index: HashMap<Key, Range<usize>>,
     this_run: Mutex<StoredRun>,
     kind: std::marker::PhantomData<fn() -> T>,
@@ -414,7 +419,7 @@ impl<T: serde::Serialize + serde::de::DeserializeOwned> Stored<T> {
     /// The entries of cache file `name`; none when it is missing, damaged or not ours.
     pub fn load(store: &Store, name: &str) -> Stored<T> {
         let (file, entries) = match store.path(name).and_then(|path| EntryFile::open(&path)) {
-            Some((file, entries)) => (Some(file), entries),
+            Some((file, entries)) => (Some(Arc::new(file)), entries),
             None => (None, Vec::new()),
         };
         Stored {
@@ -488,25 +493,239 @@ impl<T: serde::Serialize + serde::de::DeserializeOwned> Remember<T> for Stored<T
     fn remember(&self, key: Key, make: &mut dyn FnMut() -> T) -> T {
         if let Some(range) = self.index.get(&key) {
             // A value that no longer decodes (a damaged file) is made again.
-            thread_local! {
-                static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-            }
-            let decoded = self.file.as_ref().and_then(|file| {
-                BUF.with_borrow_mut(|buf| {
-                    file.read(range.clone(), buf).ok()?;
-                    postcard::from_bytes(buf).ok()
-                })
-            });
-            if let Some(value) = decoded {
+            if let Some(value) = self.file.as_ref().and_then(|f| decode_entry(f, range)) {
                 self.lock().0.push(key);
                 return value;
             }
         }
         let value = make();
-        if let Ok(encoded) = postcard::to_stdvec(&value) {
+        if let Some(encoded) = encode_entry(&value) {
             self.lock().1.push((key, encoded));
         }
         value
+    }
+}
+
+thread_local! {
+    /// While an entry of a [`Stored`] file is encoded: the [`Body`] texts in it, written
+    /// after its head.
+    static BODY_SINK: std::cell::RefCell<Option<Vec<u8>>> = const { std::cell::RefCell::new(None) };
+    /// While an entry is decoded: its file, where the next [`Body`] text starts in it and
+    /// where the entry ends.
+    static BODY_SOURCE: std::cell::RefCell<Option<(Arc<EntryFile>, usize, usize)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// A [`Stored`] entry: the head's length (4 bytes), the head (the value in [`postcard`],
+/// each [`Body`] as its key and length) and the texts of the bodies, in order.
+fn encode_entry<T: serde::Serialize>(value: &T) -> Option<Vec<u8>> {
+    BODY_SINK.set(Some(Vec::new()));
+    let head = postcard::to_stdvec(value);
+    let bodies = BODY_SINK.take().unwrap_or_default();
+    let head = head.ok()?;
+    let mut entry = Vec::with_capacity(4 + head.len() + bodies.len());
+    entry.extend_from_slice(&u32::try_from(head.len()).ok()?.to_le_bytes());
+    entry.extend_from_slice(&head);
+    entry.extend_from_slice(&bodies);
+    Some(entry)
+}
+
+/// Decodes the head of the entry at `range` of `file`; its bodies stay in the file until
+/// asked for. The bodies must fill the entry exactly.
+fn decode_entry<T: serde::de::DeserializeOwned>(
+    file: &Arc<EntryFile>,
+    range: &Range<usize>,
+) -> Option<T> {
+    thread_local! {
+        static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    BUF.with_borrow_mut(|buf| {
+        // Most heads are a few KiB: one read for the length and the head.
+        let first = range.len().min(8 << 10);
+        file.read(range.start..range.start + first, buf).ok()?;
+        let head_len = usize::try_from(u32::from_le_bytes(buf.get(..4)?.try_into().ok()?)).ok()?;
+        let head_end = range
+            .start
+            .checked_add(4 + head_len)
+            .filter(|&e| e <= range.end)?;
+        if 4 + head_len > first {
+            file.read(range.start..head_end, buf).ok()?;
+        }
+        BODY_SOURCE.set(Some((file.clone(), head_end, range.end)));
+        let value = postcard::from_bytes::<T>(&buf[4..4 + head_len]).ok();
+        let filled = BODY_SOURCE.take().is_some_and(|(_, at, end)| at == end);
+        value.filter(|_| filled)
+    })
+}
+
+/// A document's HTML or plain text: in memory, or still in the build cache, read (and
+/// checked against its hash) when first asked for. The documents of 10,000 pages reused
+/// from the cache hold 200 MB of these, and an incremental build shows a few of them.
+#[derive(Clone)]
+pub struct Body(BodyRepr);
+
+#[derive(Clone)]
+enum BodyRepr {
+    Owned {
+        text: String,
+        key: OnceLock<Key>,
+    },
+    Stored {
+        file: Arc<EntryFile>,
+        at: usize,
+        len: usize,
+        key: Key,
+        text: OnceLock<String>,
+    },
+}
+
+impl Body {
+    pub fn new(text: String) -> Body {
+        Body(BodyRepr::Owned {
+            text,
+            key: OnceLock::new(),
+        })
+    }
+
+    /// The hash of the text.
+    pub fn key(&self) -> Key {
+        match &self.0 {
+            BodyRepr::Owned { text, key } => {
+                *key.get_or_init(|| Hasher::new().piece(text.as_bytes()).finish())
+            }
+            BodyRepr::Stored { key, .. } => *key,
+        }
+    }
+
+    /// The length of the text in bytes.
+    pub fn len(&self) -> usize {
+        match &self.0 {
+            BodyRepr::Owned { text, .. } => text.len(),
+            BodyRepr::Stored { len, .. } => *len,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The text, read from the build cache the first time when it is there; an error when
+    /// the cache file no longer holds it.
+    pub fn get(&self) -> anyhow::Result<&str> {
+        match &self.0 {
+            BodyRepr::Owned { text, .. } => Ok(text),
+            BodyRepr::Stored {
+                file,
+                at,
+                len,
+                key,
+                text,
+            } => {
+                if let Some(text) = text.get() {
+                    return Ok(text);
+                }
+                let mut bytes = Vec::new();
+                let read = file
+                    .read(*at..*at + *len, &mut bytes)
+                    .ok()
+                    .and_then(|()| String::from_utf8(bytes).ok())
+                    .filter(|t| Hasher::new().piece(t.as_bytes()).finish() == *key);
+                match read {
+                    Some(read) => Ok(text.get_or_init(|| read)),
+                    None => {
+                        // Removed, so that the next build makes the documents again.
+                        let removed = std::fs::remove_file(&file.path).is_ok();
+                        anyhow::bail!(
+                            "the build cache {} is damaged (a document's text in it no longer matches its hash){}",
+                            file.path.display(),
+                            if removed {
+                                "; it was removed: build again"
+                            } else {
+                                "; build again with --no-cache"
+                            }
+                        )
+                    }
+                }
+            }
+        }
+    }
+
+    /// The text when it is in memory (made by this process, or read before).
+    pub fn in_memory(&self) -> Option<&str> {
+        match &self.0 {
+            BodyRepr::Owned { text, .. } => Some(text),
+            BodyRepr::Stored { text, .. } => text.get().map(String::as_str),
+        }
+    }
+}
+
+impl Default for Body {
+    fn default() -> Body {
+        Body::new(String::new())
+    }
+}
+
+impl PartialEq for Body {
+    fn eq(&self, other: &Body) -> bool {
+        self.len() == other.len() && self.key() == other.key()
+    }
+}
+
+impl Eq for Body {}
+
+impl std::fmt::Debug for Body {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.in_memory() {
+            Some(text) => write!(f, "{text:?}"),
+            None => write!(f, "Body({} bytes in the build cache)", self.len()),
+        }
+    }
+}
+
+/// A body is encoded only into a [`Stored`] entry: its key and length in the head, its text
+/// after it.
+impl serde::Serialize for Body {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Error as _;
+        let text = self.get().map_err(S::Error::custom)?;
+        let sunk = BODY_SINK.with_borrow_mut(|sink| {
+            sink.as_mut()
+                .map(|sink| sink.extend_from_slice(text.as_bytes()))
+                .is_some()
+        });
+        if !sunk {
+            return Err(S::Error::custom(
+                "a document body is encoded only into the build cache",
+            ));
+        }
+        serde::Serialize::serialize(&(self.key(), text.len() as u64), s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Body {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Body, D::Error> {
+        use serde::de::Error as _;
+        let (key, len): (Key, u64) = serde::Deserialize::deserialize(d)?;
+        let len = usize::try_from(len).map_err(D::Error::custom)?;
+        BODY_SOURCE.with_borrow_mut(|source| {
+            let Some((file, at, end)) = source.as_mut() else {
+                return Err(D::Error::custom(
+                    "a document body is decoded only from the build cache",
+                ));
+            };
+            let start = *at;
+            *at = start
+                .checked_add(len)
+                .filter(|stop| stop <= end)
+                .ok_or_else(|| D::Error::custom("a document body past its entry"))?;
+            Ok(Body(BodyRepr::Stored {
+                file: file.clone(),
+                at: start,
+                len,
+                key,
+                text: OnceLock::new(),
+            }))
+        })
     }
 }
 
@@ -893,6 +1112,57 @@ mod tests {
             size(),
             (FORMAT.len() + 1 + 24 + "<i>block 1</i>".len()) as u64
         );
+    }
+
+    #[test]
+    fn bodies_are_read_from_the_cache_file_only_when_asked_for() {
+        #[derive(serde::Serialize, serde::Deserialize)]
+        struct Doc {
+            title: String,
+            html: Body,
+            text: Body,
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::at(dir.path().to_path_buf());
+        let stored: Stored<Doc> = Stored::load(&store, "d.bin");
+        let made = stored.remember(1, &mut || Doc {
+            title: "T".into(),
+            html: Body::new("<p>é</p>".into()),
+            text: Body::new("é".into()),
+        });
+        stored.save(&store, "d.bin");
+
+        let stored: Stored<Doc> = Stored::load(&store, "d.bin");
+        let doc = stored.remember(1, &mut || panic!("made again"));
+        assert_eq!(doc.title, "T");
+        assert!(doc.html.in_memory().is_none(), "left in the file");
+        assert_eq!(
+            (doc.html.len(), doc.html.key()),
+            (made.html.len(), made.html.key())
+        );
+        assert_eq!(doc.html.get().unwrap(), "<p>é</p>");
+        assert_eq!(doc.text.get().unwrap(), "é");
+        assert_eq!(doc.html, made.html);
+        assert_eq!(doc.html.in_memory(), Some("<p>é</p>"), "kept once read");
+        assert!(
+            serde_json::to_string(&made.html).is_err(),
+            "a body is encoded only into the build cache"
+        );
+
+        // Damaged after its head: reading it fails, and the file goes.
+        let path = dir.path().join("d.bin");
+        let mut bytes = std::fs::read(&path).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 0x01;
+        std::fs::write(&path, bytes).unwrap();
+        let stored: Stored<Doc> = Stored::load(&store, "d.bin");
+        let doc = stored.remember(1, &mut || panic!("the head still decodes"));
+        let err = doc.text.get().unwrap_err().to_string();
+        assert!(
+            err.contains("is damaged") && err.contains("build again"),
+            "{err}"
+        );
+        assert!(!path.exists());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! the plain text for search. Checks and search use this value; nothing parses a page twice
 //! and nothing scrapes HTML.
 
-use crate::cache::Highlights;
+use crate::cache::{Body, Highlights};
 use crate::highlight::{self, Fallback};
 use crate::links::{self, Target};
 use crate::slug::{heading_slug, Anchors};
@@ -76,12 +76,12 @@ impl From<NoteData> for Note {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Rendered {
-    pub html: String,
+    pub html: Body,
     pub headings: Vec<Heading>,
     pub links: Vec<Link>,
     pub tasks: Vec<Task>,
     /// Plain text (code included) for search.
-    pub text: String,
+    pub text: Body,
     /// A leading `# Heading` taken out of the body because it is the page title.
     pub title_heading: Option<Heading>,
     pub notes: Vec<Note>,
@@ -155,6 +155,7 @@ pub fn render(input: Input<'_>) -> Rendered {
     let lines = Lines::new(input.body, input.body_line);
     let mut out: Vec<Event<'_>> = Vec::with_capacity(events.len());
     let mut r = Rendered::default();
+    let mut plain = String::new();
     let mut anchors = Anchors::default();
     let mut has_raw_html = false;
     let mut task_capture: Option<usize> = None;
@@ -187,8 +188,8 @@ pub fn render(input: Input<'_>) -> Rendered {
                 line: lines.line(range.start),
                 text_offset: 0,
             });
-            r.text.push_str(text.trim());
-            r.text.push('\n');
+            plain.push_str(text.trim());
+            plain.push('\n');
             i = end + 1;
         }
     }
@@ -225,7 +226,7 @@ pub fn render(input: Input<'_>) -> Rendered {
                     text: text.trim().to_string(),
                     id: anchor.clone(),
                     line: lines.line(range.start),
-                    text_offset: r.text.len(),
+                    text_offset: plain.len(),
                 });
                 out.push(Event::Start(Tag::Heading {
                     level: *level,
@@ -265,8 +266,8 @@ pub fn render(input: Input<'_>) -> Rendered {
                         cached,
                     ))));
                 }
-                r.text.push_str(&text);
-                r.text.push('\n');
+                plain.push_str(&text);
+                plain.push('\n');
             }
             Event::Start(Tag::Link {
                 link_type,
@@ -318,14 +319,14 @@ pub fn render(input: Input<'_>) -> Rendered {
                 out.push(event.clone());
             }
             Event::Text(t) | Event::Code(t) => {
-                r.text.push_str(t);
+                plain.push_str(t);
                 if let Some(task) = task_capture.and_then(|k| r.tasks.get_mut(k)) {
                     task.text.push_str(t);
                 }
                 out.push(event.clone());
             }
             Event::SoftBreak | Event::HardBreak => {
-                r.text.push(' ');
+                plain.push(' ');
                 if let Some(task) = task_capture.and_then(|k| r.tasks.get_mut(k)) {
                     task.text.push(' ');
                 }
@@ -343,7 +344,7 @@ pub fn render(input: Input<'_>) -> Rendered {
                 | TagEnd::Item,
             ) => {
                 task_capture = None;
-                r.text.push('\n');
+                plain.push('\n');
                 out.push(event.clone());
             }
             _ => out.push(event.clone()),
@@ -356,10 +357,12 @@ pub fn render(input: Input<'_>) -> Rendered {
     if input.html {
         let mut html = String::with_capacity(input.body.len() * 3 / 2);
         pulldown_cmark::html::push_html(&mut html, out.into_iter());
-        r.html = if has_raw_html { sanitize(&html) } else { html };
+        let mut html = if has_raw_html { sanitize(&html) } else { html };
+        fit(&mut html);
+        r.html = Body::new(html);
     }
-    fit(&mut r.html);
-    fit(&mut r.text);
+    fit(&mut plain);
+    r.text = Body::new(plain);
     r
 }
 
@@ -499,15 +502,35 @@ fn sanitize(html: &str) -> String {
 mod tests {
     use super::*;
 
-    fn render_str(body: &str) -> Rendered {
-        render(Input {
+    /// The pass's output with its HTML and text as strings (they are in memory: nothing
+    /// here comes from a build cache).
+    struct Out {
+        html: String,
+        text: String,
+        rendered: Rendered,
+    }
+
+    impl std::ops::Deref for Out {
+        type Target = Rendered;
+        fn deref(&self) -> &Rendered {
+            &self.rendered
+        }
+    }
+
+    fn render_str(body: &str) -> Out {
+        let rendered = render(Input {
             body,
             body_line: 1,
             rel: "runbooks/a.md",
             title: Some("A"),
             html: true,
             highlights: None,
-        })
+        });
+        Out {
+            html: rendered.html.in_memory().unwrap().to_string(),
+            text: rendered.text.in_memory().unwrap().to_string(),
+            rendered,
+        }
     }
 
     #[test]
@@ -530,7 +553,7 @@ mod tests {
             highlights: None,
         });
         assert_eq!(r.title_heading.as_ref().unwrap().text, "Database failover");
-        assert!(!r.html.contains("<h1"));
+        assert!(!r.html.in_memory().unwrap().contains("<h1"));
         let r = render(Input {
             body: "# Other\n",
             body_line: 1,
@@ -540,7 +563,7 @@ mod tests {
             highlights: None,
         });
         assert!(r.title_heading.is_none());
-        assert!(r.html.contains("<h1"));
+        assert!(r.html.in_memory().unwrap().contains("<h1"));
     }
 
     #[test]

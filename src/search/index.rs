@@ -5,6 +5,7 @@
 //! made them); nothing here parses Markdown or HTML.
 
 use super::tokenize::{fold_into, for_each_term};
+use crate::cache::Key;
 use crate::handbook::{Document, Handbook};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -201,15 +202,51 @@ pub fn indexed_len(text: &str) -> usize {
 }
 
 impl<'a> Source<'a> {
-    /// A loaded document with its review state.
-    pub fn of(handbook: &'a Handbook, i: usize, state: &'a str) -> Source<'a> {
+    /// A loaded document with its review state; its text is read from the build cache when
+    /// it is still there.
+    pub fn of(handbook: &'a Handbook, i: usize, state: &'a str) -> anyhow::Result<Source<'a>> {
         Source::of_document(handbook, &handbook.documents[i], state)
     }
 
     /// A document of `handbook` (or a version it replaced) with its review state.
-    pub fn of_document(handbook: &'a Handbook, d: &'a Document, state: &'a str) -> Source<'a> {
+    pub fn of_document(
+        handbook: &'a Handbook,
+        d: &'a Document,
+        state: &'a str,
+    ) -> anyhow::Result<Source<'a>> {
+        let text = d.rendered.text.get()?;
+        let end = indexed_len(text);
+        Ok(Source::with_text(handbook, d, state, &text[..end], end))
+    }
+
+    /// The key of document `i`'s part of the index ([`crate::search::live::source_key`]),
+    /// without reading its text from the build cache unless it is longer than what is
+    /// indexed.
+    pub fn key_of(handbook: &'a Handbook, i: usize, state: &'a str) -> anyhow::Result<Key> {
+        let d = &handbook.documents[i];
+        let len = d.rendered.text.len();
+        if len > MAX_TEXT {
+            return Ok(crate::search::live::source_key(&Source::of(
+                handbook, i, state,
+            )?));
+        }
+        let head = Source::with_text(handbook, d, state, "", len);
+        Ok(crate::search::live::key_with_text(
+            &head,
+            d.rendered.text.key(),
+        ))
+    }
+
+    /// `text` is the indexed part of the document's text, `end` its length (the text itself
+    /// may be left out when only the key is wanted).
+    fn with_text(
+        handbook: &'a Handbook,
+        d: &'a Document,
+        state: &'a str,
+        text: &'a str,
+        end: usize,
+    ) -> Source<'a> {
         let r = &d.rendered;
-        let end = indexed_len(&r.text);
         Source {
             title: &d.title,
             url: &d.url,
@@ -225,7 +262,7 @@ impl<'a> Source<'a> {
                 .into_iter()
                 .flatten()
                 .collect(),
-            text: &r.text[..end],
+            text,
             headings: r
                 .headings
                 .iter()

@@ -323,6 +323,12 @@ impl Live {
 /// A key for everything of `source` the index holds: two documents with the same key have
 /// the same entry, postings and snippets.
 pub fn source_key(s: &Source<'_>) -> Key {
+    key_with_text(s, Hasher::new().piece(s.text.as_bytes()).finish())
+}
+
+/// [`source_key`] of `s` with `text`, the hash of its text, in place of the text (equal to
+/// [`crate::cache::Body::key`] of the same text).
+pub fn key_with_text(s: &Source<'_>, text: Key) -> Key {
     let mut h = Hasher::new();
     h.piece(s.title.as_bytes())
         .piece(s.url.as_bytes())
@@ -339,7 +345,7 @@ pub fn source_key(s: &Source<'_>) -> Key {
     for word in &s.extra {
         h.piece(word.as_bytes());
     }
-    h.piece(s.text.as_bytes())
+    h.piece(&text.to_le_bytes())
         .piece(&s.body_start.to_le_bytes())
         .piece(&s.headings.len().to_le_bytes());
     for (text, id, offset) in &s.headings {

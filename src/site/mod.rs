@@ -366,15 +366,17 @@ fn write_search(
     file: &str,
 ) -> Result<(crate::search::live::Live, Vec<cache::Key>)> {
     use crate::search::index::Source;
-    use crate::search::live::{source_key, Live};
+    use crate::search::live::Live;
     let started = std::time::Instant::now();
     let search_dir = format!("{ASSET_DIR}/{}", crate::search::SEARCH_DIR);
     let path = |name: &str| format!("{search_dir}/{name}");
     let state = |i: usize| facts.states.get(i).copied().unwrap_or("ok");
-    let sources: Vec<Source<'_>> = (0..handbook.documents.len())
-        .map(|i| Source::of(handbook, i, state(i)))
-        .collect();
-    let keys: Vec<cache::Key> = sources.par_iter().map(source_key).collect();
+    // The keys need no text: a document's text is read from the build cache only when it
+    // is indexed.
+    let keys: Vec<cache::Key> = (0..handbook.documents.len())
+        .into_par_iter()
+        .map(|i| Source::key_of(handbook, i, state(i)))
+        .collect::<Result<_>>()?;
     // Indexing a document again costs a scan of the dictionary: past a few percent of the
     // handbook, building the index whole is quicker.
     let few = 64.max(keys.len() / 64);
@@ -394,8 +396,8 @@ fn write_search(
     if let Some((_, mut live)) = kept {
         let changes: Vec<(usize, Source<'_>)> = changed
             .iter()
-            .map(|&i| (i, Source::of(handbook, i, state(i))))
-            .collect();
+            .map(|&i| Ok((i, Source::of(handbook, i, state(i))?)))
+            .collect::<Result<_>>()?;
         if let Some(update) = live.update(&changes) {
             log::info!(
                 "updated the kept search index: {} changed document{} indexed again in {:.2?}",
@@ -419,6 +421,10 @@ fn write_search(
             return Ok((live, keys));
         }
     }
+    let sources: Vec<Source<'_>> = (0..handbook.documents.len())
+        .into_par_iter()
+        .map(|i| Source::of(handbook, i, state(i)))
+        .collect::<Result<_>>()?;
     let index = crate::search::index::build(&sources);
     drop(sources);
     log::debug!("search: index built in {:.2?}", started.elapsed());
@@ -461,12 +467,12 @@ pub fn update_text(
     let changes: Vec<_> = replaced
         .iter()
         .map(|(i, _)| {
-            (
+            Ok((
                 *i,
-                crate::search::index::Source::of(handbook, *i, state(*i)),
-            )
+                crate::search::index::Source::of(handbook, *i, state(*i))?,
+            ))
         })
-        .collect();
+        .collect::<Result<_>>()?;
     let started = std::time::Instant::now();
     let search = match &mut kept.search {
         Some(live) => match live.update(&changes) {
@@ -770,13 +776,28 @@ struct SectionCtx<'a> {
     log: Option<LogCtx<'a>>,
 }
 
+/// A page's HTML: its document's, read from the build cache only when the page is rendered
+/// (a page's fingerprint takes the hash of it), or none.
+#[derive(Clone, Copy, Default)]
+struct Content<'a>(Option<&'a cache::Body>);
+
+impl Serialize for Content<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Error as _;
+        match self.0 {
+            Some(body) => s.serialize_str(body.get().map_err(S::Error::custom)?),
+            None => s.serialize_str(""),
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct PageCtx<'a> {
     kind: &'static str,
     url: Cow<'a, str>,
     title: &'a str,
     title_id: Option<&'a str>,
-    content: &'a str,
+    content: Content<'a>,
     toc: Vec<TocEntry<'a>>,
     breadcrumbs: Vec<Crumb<'a>>,
     prev: Option<Crumb<'a>>,
@@ -799,7 +820,7 @@ impl<'a> PageCtx<'a> {
             url: Cow::Borrowed(""),
             title,
             title_id: None,
-            content: "",
+            content: Content::default(),
             toc: Vec::new(),
             breadcrumbs,
             prev: None,
@@ -1004,13 +1025,16 @@ impl<'a> Site<'a> {
         Some(template.replace("{path}", &doc?.source))
     }
 
-    fn context(&self, url: &str, page: &PageCtx<'_>, nav_html: &str) -> tera::Context {
+    /// What a template sees. Fails only when a document's HTML cannot be read back from
+    /// the build cache.
+    fn context(&self, url: &str, page: &PageCtx<'_>, nav_html: &str) -> Result<tera::Context> {
         let mut ctx = tera::Context::new();
         ctx.insert("site", &self.site);
         ctx.insert("root", &root_prefix(url));
-        ctx.insert("page", page);
+        ctx.try_insert("page", page)
+            .map_err(|e| anyhow::anyhow!("page {url}: {}", theme::tera_error_chain(&e)))?;
         ctx.insert("nav_html", nav_html);
-        ctx
+        Ok(ctx)
     }
 
     fn render(&self, template: &str, ctx: &tera::Context) -> Result<String> {
@@ -1030,7 +1054,7 @@ impl<'a> Site<'a> {
                 &self
                     .nav
                     .inline_html(&self.handbook.documents, view.nav, &self.facts.states),
-            ),
+            )?,
         )
     }
 
@@ -1044,7 +1068,7 @@ impl<'a> Site<'a> {
         hasher
             .piece(&self.theme.key.to_le_bytes())
             .piece(view.template.as_bytes())
-            .piece(content.as_bytes());
+            .piece(&content.0.map_or(0, cache::Body::key).to_le_bytes());
         // Serializing into a hasher cannot fail; if it ever did, the hash would still differ
         // from any earlier one only by chance, so the page is rendered to be safe.
         let nav = match view.nav {
@@ -1115,7 +1139,7 @@ impl<'a> Site<'a> {
             title_id: doc
                 .and_then(|d| d.rendered.title_heading.as_ref())
                 .map(|h| h.id.as_str()),
-            content: doc.map_or("", |d| d.rendered.html.as_str()),
+            content: Content(doc.map(|d| &d.rendered.html)),
             toc,
             prev: prev.map(|p| self.crumb(p, sections)),
             next: next.map(|p| self.crumb(p, sections)),

@@ -373,7 +373,7 @@ impl<'a> Site<'a> {
                     if let Some(range) = old.as_ref().and_then(|(_, at)| at.get(key)) {
                         return Ok(Part::Kept(range.clone()));
                     }
-                    let part = self.print_part(page, &sections, &pages);
+                    let part = self.print_part(page, &sections, &pages)?;
                     let mut ctx = tera::Context::new();
                     ctx.insert("site", &self.site);
                     ctx.insert("root", "");
@@ -426,13 +426,13 @@ impl<'a> Site<'a> {
         page: PageRef<'_>,
         sections: &HashMap<&str, &'a Section>,
         pages: &HashSet<&str>,
-    ) -> PrintPart<'a> {
+    ) -> Result<PrintPart<'a>> {
         let docs = &self.handbook.documents;
         match page {
             PageRef::Section(dir) => {
                 let s = sections[dir];
                 let index = s.index_doc.map(|i| &docs[i]);
-                PrintPart {
+                Ok(PrintPart {
                     id: page_id(&s.url),
                     title: if dir.is_empty() {
                         self.site.title
@@ -446,20 +446,22 @@ impl<'a> Site<'a> {
                         dir.matches('/').count() + 1
                     },
                     is_section: true,
-                    html: index
-                        .map_or_else(String::new, |d| rewrite(&d.rendered.html, &s.url, pages)),
-                }
+                    html: match index {
+                        Some(d) => rewrite(d.rendered.html.get()?, &s.url, pages),
+                        None => String::new(),
+                    },
+                })
             }
             PageRef::Doc(i) => {
                 let d = &docs[i];
-                PrintPart {
+                Ok(PrintPart {
                     id: page_id(&d.url),
                     title: &d.title,
                     type_label: self.type_label(d),
                     depth: d.rel.matches('/').count() + 1,
                     is_section: false,
-                    html: rewrite(&d.rendered.html, &d.url, pages),
-                }
+                    html: rewrite(d.rendered.html.get()?, &d.url, pages),
+                })
             }
         }
     }

@@ -284,6 +284,50 @@ fn reused(stderr: &str) -> (usize, usize) {
 }
 
 #[test]
+fn a_document_text_damaged_in_the_cache_fails_one_build_and_the_next_is_clean() {
+    let book = TestBook::fixture("generated/handbook");
+    build(&book);
+    let before = snapshot_tree(&book.out());
+    // The documents' texts are kept after their heads and read only for a page rendered
+    // again: damage one where the heads cannot see it.
+    let documents = book.root().join(".opsbook-cache/documents.bin");
+    let mut bytes = std::fs::read(&documents).unwrap();
+    let word = b"Promote the replica";
+    let at = bytes
+        .windows(word.len())
+        .rposition(|w| w == word)
+        .expect("a task of db.md in the cache");
+    bytes[at] = b'p';
+    std::fs::write(&documents, bytes).unwrap();
+    // A new title (of another page) shows in the navigation of every page: every page is
+    // rendered again, db.md's from its cached HTML.
+    let other = book
+        .root()
+        .join("content/runbooks")
+        .read_dir()
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.extension().is_some_and(|e| e == "md")
+                && !p.ends_with("db.md")
+                && !p.ends_with("index.md")
+        })
+        .unwrap();
+    edit(&other, |t| t.replacen("title: ", "title: Renamed ", 1));
+    let out = book.cmd(&["build", "--today", TODAY]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("documents.bin is damaged") && stderr.contains("build again"),
+        "{stderr}"
+    );
+    assert_same_tree(&snapshot_tree(&book.out()), &before);
+    assert!(!documents.exists(), "the damaged cache file is removed");
+    build(&book);
+    assert_like_clean(&book, "a damaged document text in the cache");
+}
+
+#[test]
 fn unchanged_documents_are_reused_whole_and_their_code_stays_cached() {
     let book = TestBook::fixture("generated/handbook");
     book.file(

@@ -195,7 +195,12 @@ impl Handbook {
             );
         }
         let src_prefix = files::rel_path(&content_dir, root).unwrap_or_else(|| "content".into());
-        let (markdown_files, assets, walk_diagnostics) = walk(&content_dir, &src_prefix);
+        let (mut markdown_files, assets, walk_diagnostics) = walk(&content_dir, &src_prefix);
+        // The walk sorts each folder's entries, which is not the order of the paths as
+        // strings (`a/b.md` is walked before `a.md`); lookups and reports want the latter.
+        // Loaded in that order, the documents need no sorting (moving 10,000 of them took
+        // longer than sorting their paths).
+        markdown_files.sort_unstable_by(|a, b| a.1.cmp(&b.1));
         diagnostics.extend(walk_diagnostics);
 
         let ctx = LoadContext {
@@ -233,9 +238,7 @@ impl Handbook {
             }
             diagnostics.extend(diags);
         }
-        // The walk sorts each folder's entries, which is not the order of the paths as
-        // strings (`a/b.md` is walked before `a.md`); lookups and reports want the latter.
-        documents.sort_by(|a, b| a.rel.cmp(&b.rel));
+        debug_assert!(documents.windows(2).all(|w| w[0].rel < w[1].rel));
         let followups = followups::collect(&documents);
         for f in &followups {
             if let Some(bad) = &f.bad_due {

@@ -34,6 +34,15 @@ const MARKER_TEXT: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
 /// Bumped when anything cached here would come out differently for the same input.
 const FORMAT: &str = "opsbook-cache 3";
 
+/// The bytes before a cache file's first entry: the format line.
+const HEADER_LEN: usize = FORMAT.len() + 1;
+
+/// The bytes an entry whose value is `value_len` bytes takes in a cache file: key (16),
+/// length (8) and value.
+fn entry_len(value_len: usize) -> usize {
+    24 + value_len
+}
+
 /// A 128-bit content hash.
 pub type Key = u128;
 
@@ -132,7 +141,11 @@ impl Store {
         let entries: Vec<(Key, &[u8])> = entries.collect();
         // Sized once: growing a buffer of a hundred megabytes step by step has the system
         // hand out and zero fresh pages for every step.
-        let size = FORMAT.len() + 1 + entries.iter().map(|(_, v)| 24 + v.len()).sum::<usize>();
+        let size = HEADER_LEN
+            + entries
+                .iter()
+                .map(|(_, v)| entry_len(v.len()))
+                .sum::<usize>();
         let mut bytes = Vec::with_capacity(size);
         bytes.extend_from_slice(FORMAT.as_bytes());
         bytes.push(b'\n');
@@ -253,15 +266,22 @@ impl Store {
         Some((head, value))
     }
 
-    /// Appends entries to cache file `name` if it is still `expected_len` bytes long (no
-    /// other run replaced it meanwhile); whether it did.
+    /// Appends entries to cache file `name` (a later entry of a key wins when the file is
+    /// read) if it is still `expected_len` bytes long (no other run replaced it meanwhile) and
+    /// its entries still used, `live` bytes of them, take more room than the others; whether
+    /// it did. Otherwise the caller writes the file anew.
     fn append<'a>(
         &self,
         name: &str,
         expected_len: usize,
+        live: usize,
         entries: impl Iterator<Item = (Key, &'a [u8])>,
     ) -> bool {
         use std::io::Write as _;
+        let stale = expected_len.saturating_sub(HEADER_LEN + live);
+        if expected_len == 0 || stale >= live {
+            return false;
+        }
         let Some(path) = self.path(name) else {
             return false;
         };
@@ -460,19 +480,16 @@ impl<T: serde::Serialize + serde::de::DeserializeOwned> Stored<T> {
         if made.is_empty() && reused.len() == self.index.len() {
             return; // the file already holds exactly this
         }
-        // A few changed values are appended to the file as it is (a later entry of a key wins
-        // when the file is read); the file is written anew once most of it is out of date.
+        // A few changed values are appended to the file as it is; the file is written anew
+        // once most of it is out of date.
         let live: usize = reused
             .iter()
-            .map(|k| self.index.get(k).map_or(0, |r| 24 + r.len()))
+            .map(|k| self.index.get(k).map_or(0, |r| entry_len(r.len())))
             .sum();
         let len = self.file.as_ref().map_or(0, |f| f.len);
-        let stale = len.saturating_sub(FORMAT.len() + 1 + live);
-        if len > 0 && stale < live {
-            let new = made.iter().map(|(k, v)| (*k, v.as_slice()));
-            if store.append(name, len, new) {
-                return;
-            }
+        let new = made.iter().map(|(k, v)| (*k, v.as_slice()));
+        if store.append(name, len, live, new) {
+            return;
         }
         let old: Vec<(Key, Vec<u8>)> = reused
             .iter()
@@ -822,7 +839,11 @@ impl Highlights {
         let len = if entries.is_empty() {
             0
         } else {
-            FORMAT.len() + 1 + entries.iter().map(|(_, v)| 24 + v.len()).sum::<usize>()
+            HEADER_LEN
+                + entries
+                    .iter()
+                    .map(|(_, v)| entry_len(v.len()))
+                    .sum::<usize>()
         };
         let previous = entries
             .into_iter()
@@ -888,19 +909,14 @@ impl Highlights {
         memo.previous.retain(|k, _| reused.contains(k));
         let mut made: Vec<(Key, String)> = made.into_iter().collect();
         made.sort_unstable_by_key(|(k, _)| *k);
-        let size = |entries: &mut dyn Iterator<Item = &String>| -> usize {
-            entries.map(|v| 24 + v.len()).sum()
-        };
-        let live = size(&mut memo.previous.values());
-        let added = size(&mut made.iter().map(|(_, v)| v));
-        let stale = self.1.len.saturating_sub(FORMAT.len() + 1 + live);
-        let appended = self.1.len > 0
-            && stale < live
-            && store.append(
-                HIGHLIGHTS_FILE,
-                self.1.len,
-                made.iter().map(|(k, v)| (*k, v.as_bytes())),
-            );
+        let live: usize = memo.previous.values().map(|v| entry_len(v.len())).sum();
+        let added: usize = made.iter().map(|(_, v)| entry_len(v.len())).sum();
+        let appended = store.append(
+            HIGHLIGHTS_FILE,
+            self.1.len,
+            live,
+            made.iter().map(|(k, v)| (*k, v.as_bytes())),
+        );
         memo.previous.extend(made);
         if appended {
             self.1.len += added;
@@ -912,7 +928,7 @@ impl Highlights {
             HIGHLIGHTS_FILE,
             entries.into_iter().map(|(k, v)| (*k, v.as_bytes())),
         );
-        self.1.len = FORMAT.len() + 1 + live + added;
+        self.1.len = HEADER_LEN + live + added;
     }
 
     pub fn len(&self) -> usize {

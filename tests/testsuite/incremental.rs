@@ -46,6 +46,21 @@ fn assert_like_clean(book: &TestBook, after: &str) {
     assert_same_tree(&incremental, &clean);
 }
 
+/// A runbook of the book other than its section page and `except`.
+fn a_runbook(book: &TestBook, except: &str) -> std::path::PathBuf {
+    book.root()
+        .join("content/runbooks")
+        .read_dir()
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.extension().is_some_and(|e| e == "md")
+                && !p.ends_with("index.md")
+                && !p.ends_with(except)
+        })
+        .unwrap()
+}
+
 fn edit(path: &Path, f: impl FnOnce(String) -> String) {
     let text = std::fs::read_to_string(path).unwrap();
     std::fs::write(path, f(text)).unwrap();
@@ -206,14 +221,7 @@ fn a_damaged_cache_or_a_hand_edited_output_gives_a_correct_build() {
     let at = bytes.len() / 2;
     bytes.splice(at..at, b"<p>hand-made</p>".iter().copied());
     std::fs::write(&print, bytes).unwrap();
-    let page = book
-        .root()
-        .join("content/runbooks")
-        .read_dir()
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|e| e == "md") && !p.ends_with("index.md"))
-        .unwrap();
+    let page = a_runbook(&book, "index.md");
     edit(&page, |t| t + "\nOne more line.\n");
     let stderr = build(&book);
     assert!(!stderr.contains("parts copied"), "{stderr}");
@@ -301,18 +309,7 @@ fn a_document_text_damaged_in_the_cache_fails_one_build_and_the_next_is_clean() 
     std::fs::write(&documents, bytes).unwrap();
     // A new title (of another page) shows in the navigation of every page: every page is
     // rendered again, db.md's from its cached HTML.
-    let other = book
-        .root()
-        .join("content/runbooks")
-        .read_dir()
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| {
-            p.extension().is_some_and(|e| e == "md")
-                && !p.ends_with("db.md")
-                && !p.ends_with("index.md")
-        })
-        .unwrap();
+    let other = a_runbook(&book, "db.md");
     edit(&other, |t| t.replacen("title: ", "title: Renamed ", 1));
     let out = book.cmd(&["build", "--today", TODAY]).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -76,9 +76,11 @@ pub struct Nav {
     positions: Vec<usize>,
 }
 
-/// In a folder with more documents than this, the sidebar of a page shows only a window of
-/// them around the current one, plus a link to the section page that lists them all.
-pub const INLINE_WINDOW: usize = 12;
+/// In a folder with many documents (or sub-sections), the sidebar a page carries inline shows
+/// only this many on each side of the current one (or of the open sub-section), plus a link to
+/// the section page that lists them all. The full tree comes from the shared `nav.js`; the
+/// inline part is what shows before it runs, or without script.
+pub const INLINE_WINDOW: usize = 3;
 
 fn order_key(weight: Option<f64>, title: &str) -> (u8, f64, String) {
     match weight {
@@ -369,7 +371,9 @@ fn items(s: &Section, depth: usize, ctx: &ItemsContext<'_>) -> Vec<NavItem> {
     if let (Some(more), Some(last)) = (more, out.last_mut()) {
         last.more = Some(more);
     }
-    for sub in &s.sections {
+    let open_at = s.sections.iter().position(in_chain);
+    let (start, end) = window(s.sections.len(), open_at);
+    for sub in &s.sections[start..end] {
         let open = in_chain(sub);
         out.push(NavItem {
             title: sub.title.clone(),
@@ -385,6 +389,13 @@ fn items(s: &Section, depth: usize, ctx: &ItemsContext<'_>) -> Vec<NavItem> {
                 Vec::new()
             },
             more: None,
+        });
+    }
+    let hidden = s.sections.len() - (end - start);
+    if let (true, Some(last)) = (hidden > 0, out.last_mut()) {
+        last.more = Some(More {
+            count: hidden,
+            href: relative_url(ctx.from_dir, &s.url),
         });
     }
     out
@@ -431,8 +442,8 @@ fn write_items(items: &[NavItem], out: &mut String) {
     out.push('\n');
 }
 
-/// The slice of a folder's documents a page shows inline: all of a small folder; otherwise
-/// `INLINE_WINDOW` on each side of the current document, or the first ones.
+/// The slice of a folder's documents (or sub-sections) a page shows inline: all of a small
+/// folder; otherwise `INLINE_WINDOW` on each side of the current one, or the first ones.
 fn window(len: usize, position: Option<usize>) -> (usize, usize) {
     let max = 2 * INLINE_WINDOW + 1;
     if len <= max + 10 {
@@ -451,7 +462,8 @@ mod tests {
 
     #[test]
     fn window_is_bounded_and_holds_current() {
-        assert_eq!(window(30, Some(3)), (0, 30));
+        assert_eq!(window(17, Some(3)), (0, 17));
+        assert_eq!(window(18, Some(3)), (0, 2 * INLINE_WINDOW + 1));
         let (s, e) = window(1000, Some(500));
         assert_eq!(e - s, 2 * INLINE_WINDOW + 1);
         assert!((s..e).contains(&500));

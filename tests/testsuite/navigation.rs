@@ -26,7 +26,7 @@ fn inline_sidebar_is_bounded_and_holds_the_current_page() {
     let page = book.read("runbooks/rb-150.html");
     let sidebar = &page[page.find("<nav id=\"sidebar\"").unwrap()..page.find("</nav>").unwrap()];
     let docs = sidebar.matches("class=\"nav-doc").count();
-    assert!(docs <= 25, "{docs} documents inline");
+    assert!(docs <= 7, "{docs} documents inline");
     assert!(
         sidebar.contains("<a href=\"rb-150.html\" aria-current=\"page\">Runbook 150</a>"),
         "{sidebar}"
@@ -36,7 +36,7 @@ fn inline_sidebar_is_bounded_and_holds_the_current_page() {
         "neighbours inline"
     );
     assert!(
-        sidebar.contains("<a href=\"index.html\">175 more…</a>"),
+        sidebar.contains("<a href=\"index.html\">193 more…</a>"),
         "{sidebar}"
     );
     // Other sections are listed, closed.
@@ -51,6 +51,47 @@ fn inline_sidebar_is_bounded_and_holds_the_current_page() {
     assert!(nav.contains("One SOP"));
 }
 
+/// A runbook folder per service: the open section's sub-sections are windowed like documents.
+fn many_services(n: usize) -> TestBook {
+    let book = TestBook::new();
+    for i in 0..n {
+        book.file(
+            &format!("content/runbooks/svc-{i:02}/restart.md"),
+            &format!("---\ntitle: Restart svc-{i:02}\n---\nBody.\n"),
+        );
+    }
+    book
+}
+
+#[test]
+fn inline_sidebar_windows_many_sub_sections_around_the_open_one() {
+    let book = many_services(40);
+    book.build();
+    let page = book.read("runbooks/svc-30/restart.html");
+    let sidebar = &page[page.find("<nav id=\"sidebar\"").unwrap()..page.find("</nav>").unwrap()];
+    let sections = sidebar.matches("<a href=\"../svc-").count();
+    assert!(
+        sections <= 6,
+        "{sections} sibling sections inline: {sidebar}"
+    );
+    assert!(
+        sidebar.contains("<a href=\"restart.html\" aria-current=\"page\">Restart svc-30</a>"),
+        "{sidebar}"
+    );
+    assert!(
+        sidebar.contains("../svc-29/index.html") && sidebar.contains("../svc-31/index.html"),
+        "neighbouring sections inline: {sidebar}"
+    );
+    assert!(
+        sidebar.contains("<a href=\"../index.html\">33 more…</a>"),
+        "{sidebar}"
+    );
+    assert!(!sidebar.contains("svc-05/index.html"), "{sidebar}");
+    // A page elsewhere shows the section closed, and nav.js still has every service.
+    let nav = book.read("_opsbook/nav.js");
+    assert_eq!(nav.matches("\"Restart svc-").count(), 40);
+}
+
 #[test]
 fn page_size_does_not_grow_with_the_handbook() {
     let small = big_section(50);
@@ -62,6 +103,15 @@ fn page_size_does_not_grow_with_the_handbook() {
     assert!(
         b < a + 600,
         "a page grew from {a} to {b} bytes with 8x the documents"
+    );
+    let (small, large) = (many_services(25), many_services(200));
+    small.build();
+    large.build();
+    let size = |b: &TestBook| b.read("runbooks/svc-12/restart.html").len();
+    let (a, b) = (size(&small), size(&large));
+    assert!(
+        b < a + 600,
+        "a page grew from {a} to {b} bytes with 8x the sections"
     );
 }
 

@@ -306,10 +306,10 @@ fn build_with(
                 "sitemap.xml",
                 catalog::sitemap_xml(handbook, &section_urls).as_bytes(),
             )?;
-            writer.emit_bytes(
-                "catalog.json",
-                catalog::catalog_json(handbook, &facts).as_bytes(),
-            )?;
+            let catalog = catalog::Catalog::new(handbook, &facts);
+            if !writer.emit("catalog.json", catalog.key(), || Ok(catalog.json()))? {
+                log::info!("catalog.json: no entry changed");
+            }
             Ok(())
         },
     );

@@ -118,6 +118,15 @@ fn incremental_builds_equal_clean_builds_after_edits_renames_and_deletions() {
         "{count} of {total} written"
     );
     assert_like_clean(&book, "a body edit");
+    let leftovers: Vec<String> = std::fs::read_dir(book.root())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("opsbook-tmp") || n.contains("opsbook-old"))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "the files an update replaced leave with its staging folder: {leftovers:?}"
+    );
 
     // A field only lists show (not the navigation): the section page, the type's log and the
     // pages linking to the document carry its row.

@@ -109,12 +109,34 @@ fn replace_with(
             file.sync_all()?;
         }
         drop(file);
+        // Unsynced (a cache file): swapped with the old file, which then goes, rather than
+        // renamed over it, which would make the file system write this one out now.
+        if !sync && exchange(&tmp, path) {
+            let _ = std::fs::remove_file(&tmp);
+            return Ok(());
+        }
         std::fs::rename(&tmp, path)
     })();
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
     written
+}
+
+/// Swaps the files at `new` and `old` in one step where the system can (Linux): `old` never
+/// lacks a file, and the replaced contents are then at `new`, to be removed. Replacing a file
+/// by renaming over it makes ext4 allocate the new file's blocks there and then (50 ms for
+/// the 100 MB `print.html` of 10,000 pages). `false` when nothing was swapped: no file at
+/// `old`, or a system or file system without the exchange.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub fn exchange(new: &Path, old: &Path) -> bool {
+    use rustix::fs::{renameat_with, RenameFlags, CWD};
+    renameat_with(CWD, new, CWD, old, RenameFlags::EXCHANGE).is_ok()
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub fn exchange(_new: &Path, _old: &Path) -> bool {
+    false
 }
 
 pub fn create_dir_all(path: &Path) -> Result<()> {
@@ -133,6 +155,34 @@ pub fn rel_path(path: &Path, base: &Path) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[test]
+    fn exchange_swaps_two_files_and_needs_both() {
+        let dir = tempfile::tempdir().unwrap();
+        let (new, old) = (dir.path().join("new.html"), dir.path().join("old.html"));
+        std::fs::write(&new, "new").unwrap();
+        std::fs::write(&old, "old").unwrap();
+        assert!(exchange(&new, &old));
+        assert_eq!(std::fs::read_to_string(&old).unwrap(), "new");
+        assert_eq!(std::fs::read_to_string(&new).unwrap(), "old");
+        assert!(!exchange(&new, &dir.path().join("missing.html")));
+        assert!(
+            new.is_file(),
+            "nothing moved when there is nothing to swap with"
+        );
+    }
+
+    #[test]
+    fn an_unsynced_replacement_leaves_only_the_new_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.bin");
+        replace_unsynced(&path, b"old").unwrap();
+        replace_unsynced(&path, b"new").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"new");
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1, "the old contents are removed");
+    }
 
     #[test]
     fn w1_editor_leftovers_are_ignored() {

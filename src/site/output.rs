@@ -390,7 +390,7 @@ impl Writer {
             }
             let staged = self.staging.dir.join(path);
             let replaces_file = std::fs::symlink_metadata(&target).is_ok_and(|m| m.is_file());
-            if !(replaces_file && exchange(&staged, &target)) {
+            if !(replaces_file && crate::files::exchange(&staged, &target)) {
                 std::fs::rename(&staged, &target)
                     .with_context(|| format!("could not update {}", target.display()))?;
             }
@@ -398,22 +398,6 @@ impl Writer {
         // Dropping the staging folder removes it.
         Ok((crate::cache::Pages { by_path: next }, written.len()))
     }
-}
-
-/// Swaps the files at `new` and `old` in one step where the system can (Linux): the output
-/// never lacks the file, and the replaced one leaves with the staging folder. Replacing a
-/// file by renaming over it makes ext4 allocate the new file's blocks there and then (50 ms
-/// for the 100 MB `print.html` of 10,000 pages). `false` when nothing was swapped: no file at
-/// `old`, or a system or file system without the exchange.
-#[cfg(any(target_os = "linux", target_os = "android"))]
-fn exchange(new: &Path, old: &Path) -> bool {
-    use rustix::fs::{renameat_with, RenameFlags, CWD};
-    renameat_with(CWD, new, CWD, old, RenameFlags::EXCHANGE).is_ok()
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-fn exchange(_new: &Path, _old: &Path) -> bool {
-    false
 }
 
 /// Takes the lock of the output folder `dest` (a file beside it), waiting while another
@@ -463,26 +447,4 @@ fn lock_output(dest: &Path) -> Result<std::fs::File> {
 
 fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    #[test]
-    fn exchange_swaps_two_files_and_needs_both() {
-        let dir = tempfile::tempdir().unwrap();
-        let (new, old) = (dir.path().join("new.html"), dir.path().join("old.html"));
-        std::fs::write(&new, "new").unwrap();
-        std::fs::write(&old, "old").unwrap();
-        assert!(exchange(&new, &old));
-        assert_eq!(std::fs::read_to_string(&old).unwrap(), "new");
-        assert_eq!(std::fs::read_to_string(&new).unwrap(), "old");
-        assert!(!exchange(&new, &dir.path().join("missing.html")));
-        assert!(
-            new.is_file(),
-            "nothing moved when there is nothing to swap with"
-        );
-    }
 }

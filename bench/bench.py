@@ -647,6 +647,36 @@ def add_ratios(results: List[Dict[str, object]], reference: str = "opsbook") -> 
         }
 
 
+def growth(results: List[Dict[str, object]]) -> List[Dict[str, object]]:
+    """For each tool timed at more than one size: how its median time grew from each size to
+    the next, against how the page count grew. Linear work gives a time ratio equal to the
+    page ratio; `per_page` is their quotient (1.1 or less is what an O(n log n) pipeline
+    gives when the pages double)."""
+    by_tool: Dict[str, List[Dict[str, object]]] = {}
+    for r in results:
+        if r.get("median_s"):
+            by_tool.setdefault(str(r["tool"]), []).append(r)
+    rows = []
+    for tool, rs in by_tool.items():
+        rs.sort(key=lambda r: int(r["pages"]))
+        for a, b in zip(rs, rs[1:]):
+            pages = int(b["pages"]) / int(a["pages"])
+            time_ratio = float(b["median_s"]) / float(a["median_s"])
+            rows.append({"tool": tool, "from": a["pages"], "to": b["pages"],
+                         "pages": round(pages, 3), "time": round(time_ratio, 3),
+                         "per_page": round(time_ratio / pages, 3)})
+    return rows
+
+
+def growth_table(rows: List[Dict[str, object]]) -> str:
+    lines = ["| tool | pages | × pages | × time | time per page |",
+             "|---|---|---:|---:|---:|"]
+    for g in rows:
+        lines.append(f"| {g['tool']} | {g['from']:,} → {g['to']:,} | {g['pages']:.2f}x | "
+                     f"{g['time']:.2f}x | {g['per_page']:.2f}x |")
+    return "\n".join(lines)
+
+
 def table(results: List[Dict[str, object]], baseline: Optional[Dict[str, object]],
           floor_kib: int) -> str:
     base_by_key: Dict[Tuple[str, int], Dict[str, object]] = {}
@@ -906,6 +936,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             "peers_sha256": peers.source_sha256(),
         },
         "results": results,
+        "growth": growth(results),
     }
 
     commit = report["commit"] or "no commit"
@@ -938,6 +969,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             print("Note: the baseline's opsbook builds ran without --no-cache: its measured runs "
                   "reused the build cache the warm-up wrote.\n")
     print(table(results, baseline, floor_kib))
+    if report["growth"]:
+        print("\nGrowth with the handbook (median time from each size to the next; a time per "
+              "page of 1.10x or less when the pages double is O(n log n) or better):\n")
+        print(growth_table(report["growth"]))
 
     if args.save:
         args.save.parent.mkdir(parents=True, exist_ok=True)

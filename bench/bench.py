@@ -394,12 +394,21 @@ def search_size(kind: Optional[str], out_dir: Path) -> Tuple[Optional[int], Opti
 
 
 def trash_dir(data_dir: Path) -> Path:
-    """Where the outputs of earlier runs wait until the size's runs are over. Deleting a large
-    folder right before a timed run would charge the deletion's after-effects to the run: on
-    ext4 without a journal, every file created in the next 30 seconds first scans past the
-    inodes just freed (recently_deleted()), which took a 10,000-page build from 5 to 10 s of
-    system time here. Moved aside, the outputs are deleted after the last run of the size."""
+    """Where the outputs and work copies of earlier runs wait until the benchmark is over.
+    Deleting a large folder during the benchmark would charge the deletion's after-effects to
+    the runs that follow: on ext4 without a journal, every file created in the next one to six
+    minutes first scans past the inodes just freed (the kernel's recently_deleted()), which took
+    a 10,000-page build from 5 to 10 s, most of it system time. Moved aside, they are deleted
+    when every run is done."""
     return data_dir / "trash"
+
+
+def discard(path: Path, data_dir: Path) -> None:
+    """Moves `path` (if it exists) into the trash: see trash_dir()."""
+    if path.exists():
+        trash = trash_dir(data_dir)
+        trash.mkdir(parents=True, exist_ok=True)
+        path.rename(trash / f"{path.name}-{time.time_ns()}")
 
 
 def empty_trash(data_dir: Path) -> None:
@@ -419,7 +428,7 @@ class Job:
         self.pages = pages
         self.hb = hb
         self.out_dir = data_dir / "out" / f"{tool.name}-{pages}"
-        self.trash = trash_dir(data_dir)
+        self.data_dir = data_dir
         self.keep = args.keep_output
         self.ok_codes = sorted(set(args.ok_exit) | set(tool.ok_exit))
         self.values = dict(values, src=str(self.source()), out=str(self.out_dir), pages=str(pages),
@@ -434,16 +443,14 @@ class Job:
         return self.hb
 
     def setup(self) -> None:
-        if self.out_dir.exists():
-            shutil.rmtree(self.out_dir)
+        discard(self.out_dir, self.data_dir)
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
 
     def before_run(self, n: int) -> None:
         """Untimed preparation of the n-th run (warm-ups included, from 1). The last run's
         output is moved aside, not deleted: see trash_dir()."""
-        if self.tool.mode == "clean" and self.out_dir.exists():
-            self.trash.mkdir(parents=True, exist_ok=True)
-            self.out_dir.rename(self.trash / f"{self.out_dir.name}-{n}-{time.time_ns()}")
+        if self.tool.mode == "clean":
+            discard(self.out_dir, self.data_dir)
 
     def run(self, n: int, what: str, measured: bool) -> None:
         self.before_run(n)
@@ -470,7 +477,7 @@ class Job:
 
     def cleanup(self) -> None:
         if not self.keep:
-            shutil.rmtree(self.out_dir, ignore_errors=True)
+            discard(self.out_dir, self.data_dir)
 
 
 class IncrementalJob(Job):
@@ -503,8 +510,7 @@ class IncrementalJob(Job):
 
     def setup(self) -> None:
         super().setup()
-        if self.work.exists():
-            shutil.rmtree(self.work)
+        discard(self.work, self.data_dir)
         for d, dirs, files in os.walk(self.hb):
             dirs[:] = sorted(x for x in dirs if x not in self.SKIP)
             rel = os.path.relpath(d, self.hb)
@@ -546,7 +552,7 @@ class IncrementalJob(Job):
             self.write_page(self.original)
         super().cleanup()
         if not self.keep:
-            shutil.rmtree(self.work, ignore_errors=True)
+            discard(self.work, self.data_dir)
 
 
 def make_job(tool: Tool, pages: int, hb: Path, site: Optional[Path], args: argparse.Namespace,
@@ -910,7 +916,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         finally:
             for job in jobs:
                 job.cleanup()
-            empty_trash(data_dir)
+    empty_trash(data_dir)
     add_ratios(results)
 
     machine = machine_info()

@@ -166,16 +166,8 @@ impl Store {
         write: impl FnOnce(&mut std::io::BufWriter<&std::fs::File>) -> std::io::Result<()>,
     ) {
         let dir = path.parent().unwrap_or(Path::new("."));
-        let result = std::fs::create_dir_all(dir)
-            .and_then(|()| {
-                let marker = dir.join(MARKER);
-                if marker.is_file() {
-                    Ok(())
-                } else {
-                    std::fs::write(marker, MARKER_TEXT)
-                }
-            })
-            .and_then(|()| crate::files::replace_unsynced_with(path, write));
+        let result =
+            make_cache_dir(dir).and_then(|()| crate::files::replace_unsynced_with(path, write));
         if let Err(e) = result {
             log::warn!("could not write the build cache {}: {e}", path.display());
         }
@@ -277,6 +269,22 @@ impl Store {
         live: usize,
         entries: impl Iterator<Item = (Key, &'a [u8])>,
     ) -> bool {
+        self.append_with(name, expected_len, live, |w| {
+            for (key, value) in entries {
+                write_entry(w, key, value)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// [`Store::append`] of the entries `write` writes (with [`write_entry`]).
+    fn append_with(
+        &self,
+        name: &str,
+        expected_len: usize,
+        live: usize,
+        write: impl FnOnce(&mut std::io::BufWriter<&std::fs::File>) -> std::io::Result<()>,
+    ) -> bool {
         use std::io::Write as _;
         let stale = expected_len.saturating_sub(HEADER_LEN + live);
         if expected_len == 0 || stale >= live {
@@ -285,20 +293,16 @@ impl Store {
         let Some(path) = self.path(name) else {
             return false;
         };
-        let mut bytes = Vec::new();
-        for (key, value) in entries {
-            bytes.extend_from_slice(&key.to_le_bytes());
-            bytes.extend_from_slice(&(value.len() as u64).to_le_bytes());
-            bytes.extend_from_slice(value);
-        }
         let appended = std::fs::OpenOptions::new()
             .append(true)
             .open(&path)
-            .and_then(|mut file| {
+            .and_then(|file| {
                 if file.metadata()?.len() != expected_len as u64 {
                     return Ok(false);
                 }
-                file.write_all(&bytes).map(|()| true)
+                let mut w = std::io::BufWriter::with_capacity(1 << 16, &file);
+                write(&mut w)?;
+                w.flush().map(|()| true)
             });
         match appended {
             Ok(done) => done,
@@ -308,6 +312,24 @@ impl Store {
             }
         }
     }
+}
+
+/// Makes the cache folder `dir` if it is missing, marked as opsbook's.
+fn make_cache_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let marker = dir.join(MARKER);
+    if marker.is_file() {
+        Ok(())
+    } else {
+        std::fs::write(marker, MARKER_TEXT)
+    }
+}
+
+/// Writes one entry of a cache file: key, length, value.
+fn write_entry(w: &mut impl std::io::Write, key: Key, value: &[u8]) -> std::io::Result<()> {
+    w.write_all(&key.to_le_bytes())?;
+    w.write_all(&(value.len() as u64).to_le_bytes())?;
+    w.write_all(value)
 }
 
 /// Each entry of a cache file: its key, and where its value is in the file.
@@ -423,7 +445,67 @@ impl<T: Clone + Send + Sync> Remember<T> for Memo<T> {
 }
 
 /// Keys a run reused from a [`Stored`] file, and values it made, encoded.
-type StoredRun = (Vec<Key>, Vec<(Key, Vec<u8>)>);
+#[derive(Default)]
+struct StoredRun {
+    reused: Vec<Key>,
+    made: Vec<(Key, Made)>,
+    /// Where made values go as they are made, once there is a cache folder: the first build
+    /// of 50,000 pages makes 860 MB of them, which would otherwise wait in memory until saved.
+    spill: Option<Spill>,
+}
+
+/// A value made this run, encoded: in the spill file, or in memory when there is none.
+enum Made {
+    Memory(Vec<u8>),
+    Spilled(Range<u64>),
+}
+
+/// A temporary file (removed by the system when closed) of values made this run.
+struct Spill {
+    file: std::fs::File,
+    len: u64,
+}
+
+impl StoredRun {
+    /// Keeps `encoded`: in the spill file when there is one (made in `dir` the first time).
+    fn keep(&mut self, key: Key, encoded: Vec<u8>, dir: Option<&Path>) {
+        use std::io::Write as _;
+        if self.spill.is_none() {
+            self.spill = dir.and_then(|dir| {
+                make_cache_dir(dir).ok()?;
+                Some(Spill {
+                    file: tempfile::tempfile_in(dir).ok()?,
+                    len: 0,
+                })
+            });
+        }
+        if let Some(spill) = &mut self.spill {
+            if (&spill.file).write_all(&encoded).is_ok() {
+                let start = spill.len;
+                spill.len += encoded.len() as u64;
+                self.made.push((key, Made::Spilled(start..spill.len)));
+                return;
+            }
+        }
+        self.made.push((key, Made::Memory(encoded)));
+    }
+
+    /// The bytes of a made value, into `buf`.
+    fn read(&self, made: &Made, buf: &mut Vec<u8>) -> std::io::Result<()> {
+        match (made, &self.spill) {
+            (Made::Memory(bytes), _) => {
+                buf.clear();
+                buf.extend_from_slice(bytes);
+                Ok(())
+            }
+            (Made::Spilled(range), Some(spill)) => {
+                buf.resize((range.end - range.start) as usize, 0);
+                read_at(&spill.file, buf, range.start)
+            }
+            (Made::Spilled(_), None) => Err(std::io::ErrorKind::NotFound.into()),
+        }
+    }
+}
 
 /// Values kept on disk between runs, as one cache file of serialized values ([`postcard`]),
 /// decoded only when asked for: a build that reuses 9,999 documents of 10,000 decodes 9,999
@@ -431,6 +513,8 @@ type StoredRun = (Vec<Key>, Vec<(Key, Vec<u8>)>);
 pub struct Stored<T> {
     file: Option<Arc<EntryFile>>,
     index: HashMap<Key, Range<usize>>,
+    /// The cache folder, where made values are spilled.
+    dir: Option<PathBuf>,
     this_run: Mutex<StoredRun>,
     kind: std::marker::PhantomData<fn() -> T>,
 }
@@ -445,6 +529,7 @@ impl<T: serde::Serialize + serde::de::DeserializeOwned> Stored<T> {
         Stored {
             file,
             index: entries.into_iter().collect(),
+            dir: store.dir.clone(),
             this_run: Mutex::default(),
             kind: std::marker::PhantomData,
         }
@@ -458,7 +543,7 @@ impl<T: serde::Serialize + serde::de::DeserializeOwned> Stored<T> {
     /// How many values this run took from the file so far, and how many it made.
     pub fn counts(&self) -> (usize, usize) {
         let this_run = self.lock();
-        (this_run.0.len(), this_run.1.len())
+        (this_run.reused.len(), this_run.made.len())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -469,40 +554,56 @@ impl<T: serde::Serialize + serde::de::DeserializeOwned> Stored<T> {
         self.this_run.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Replaces cache file `name` with what this run used and made.
+    /// Replaces cache file `name` with what this run used and made, streamed: the values
+    /// are never all in memory at once.
     pub fn save(self, store: &Store, name: &str) {
-        let (mut reused, made) = self
+        use std::io::Write as _;
+        let mut run = self
             .this_run
             .into_inner()
             .unwrap_or_else(|e| e.into_inner());
-        reused.sort_unstable();
-        reused.dedup();
-        if made.is_empty() && reused.len() == self.index.len() {
+        run.reused.sort_unstable();
+        run.reused.dedup();
+        if run.made.is_empty() && run.reused.len() == self.index.len() {
             return; // the file already holds exactly this
         }
         // A few changed values are appended to the file as it is; the file is written anew
         // once most of it is out of date.
-        let live: usize = reused
+        let live: usize = run
+            .reused
             .iter()
             .map(|k| self.index.get(k).map_or(0, |r| entry_len(r.len())))
             .sum();
         let len = self.file.as_ref().map_or(0, |f| f.len);
-        let new = made.iter().map(|(k, v)| (*k, v.as_slice()));
-        if store.append(name, len, live, new) {
+        let write_made = |w: &mut std::io::BufWriter<&std::fs::File>| -> std::io::Result<()> {
+            let mut buf = Vec::new();
+            for (key, made) in &run.made {
+                run.read(made, &mut buf)?;
+                write_entry(w, *key, &buf)?;
+            }
+            Ok(())
+        };
+        if store.append_with(name, len, live, write_made) {
             return;
         }
-        let old: Vec<(Key, Vec<u8>)> = reused
-            .iter()
-            .filter_map(|k| {
-                let (file, range) = (self.file.as_ref()?, self.index.get(k)?);
-                let mut bytes = Vec::new();
-                file.read(range.clone(), &mut bytes).ok()?;
-                Some((*k, bytes))
-            })
-            .collect();
-        let old = old.iter().map(|(k, v)| (*k, v.as_slice()));
-        let new = made.iter().map(|(k, v)| (*k, v.as_slice()));
-        store.write(name, old.chain(new));
+        let Some(path) = store.path(name) else {
+            return;
+        };
+        store.replace(&path, |w| {
+            w.write_all(FORMAT.as_bytes())?;
+            w.write_all(b"\n")?;
+            let mut buf = Vec::new();
+            for key in &run.reused {
+                let (Some(file), Some(range)) = (self.file.as_ref(), self.index.get(key)) else {
+                    continue;
+                };
+                // An entry that can no longer be read is left out (made again next time).
+                if file.read(range.clone(), &mut buf).is_ok() {
+                    write_entry(w, *key, &buf)?;
+                }
+            }
+            write_made(w)
+        });
     }
 }
 
@@ -511,13 +612,13 @@ impl<T: serde::Serialize + serde::de::DeserializeOwned> Remember<T> for Stored<T
         if let Some(range) = self.index.get(&key) {
             // A value that no longer decodes (a damaged file) is made again.
             if let Some(value) = self.file.as_ref().and_then(|f| decode_entry(f, range)) {
-                self.lock().0.push(key);
+                self.lock().reused.push(key);
                 return value;
             }
         }
         let value = make();
         if let Some(encoded) = encode_entry(&value) {
-            self.lock().1.push((key, encoded));
+            self.lock().keep(key, encoded, self.dir.as_deref());
         }
         value
     }
@@ -1291,6 +1392,46 @@ mod tests {
         let (got, made) = stored_run(&store, &[(1, "x"), (9, "x")]);
         assert_eq!(got, ["one", "nine"]);
         assert!(made.is_empty());
+    }
+
+    #[test]
+    fn made_values_wait_in_a_spill_file_that_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::at(dir.path().join("cache"));
+        let stored: Stored<String> = Stored::load(&store, "values.bin");
+        for k in 0..100u128 {
+            stored.remember(k, &mut || format!("value {k}"));
+        }
+        {
+            let run = stored.lock();
+            assert!(
+                run.made.iter().all(|(_, m)| matches!(m, Made::Spilled(_))),
+                "made values are not held in memory"
+            );
+            let mut buf = Vec::new();
+            run.read(&run.made[42].1, &mut buf).unwrap();
+            assert_eq!(decode_value(&buf), "value 42");
+        }
+        stored.save(&store, "values.bin");
+        let names: Vec<String> = std::fs::read_dir(dir.path().join("cache"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names.len(), 2, "the values and the marker only: {names:?}");
+        let (got, made) = stored_run(&store, &[(7, "x"), (99, "x")]);
+        assert_eq!(got, ["value 7", "value 99"]);
+        assert!(made.is_empty());
+
+        // Without a cache folder, made values stay in memory and nothing is written.
+        let none: Stored<String> = Stored::load(&Store::default(), "values.bin");
+        none.remember(1, &mut || "one".to_string());
+        assert!(matches!(none.lock().made[0].1, Made::Memory(_)));
+    }
+
+    /// The value of an encoded [`Stored`] entry that holds no [`Body`].
+    fn decode_value(entry: &[u8]) -> String {
+        let head_len = u32::from_le_bytes(entry[..4].try_into().unwrap()) as usize;
+        postcard::from_bytes(&entry[4..4 + head_len]).unwrap()
     }
 
     #[test]

@@ -909,7 +909,10 @@ def main(argv: Optional[List[str]] = None) -> int:
                 for job in jobs:
                     job.run(i + 1, f"warm-up {i + 1}", measured=False)
             for i in range(args.runs):
-                for job in jobs:
+                # Each round starts one tool further on, so no tool always follows the same
+                # one (on a VM the memory a tool frees costs the next one page faults).
+                k = i % len(jobs)
+                for job in jobs[k:] + jobs[:k]:
                     job.run(args.warmup + i + 1, f"run {i + 1}/{args.runs}", measured=True)
             for job in jobs:
                 results.append(job.finish())

@@ -26,6 +26,7 @@ import hashlib
 import json
 import os
 import platform
+import random
 import re
 import shutil
 import signal
@@ -909,10 +910,12 @@ def main(argv: Optional[List[str]] = None) -> int:
                 for job in jobs:
                     job.run(i + 1, f"warm-up {i + 1}", measured=False)
             for i in range(args.runs):
-                # Each round starts one tool further on, so no tool always follows the same
-                # one (on a VM the memory a tool frees costs the next one page faults).
-                k = i % len(jobs)
-                for job in jobs[k:] + jobs[:k]:
+                # Each round in its own order (shuffled, seeded), so no tool always follows
+                # the same one: on a VM the memory a tool frees costs the next one page faults.
+                order = list(jobs)
+                if i > 0:
+                    random.Random(args.seed * 1000 + i).shuffle(order)
+                for job in order:
                     job.run(args.warmup + i + 1, f"run {i + 1}/{args.runs}", measured=True)
             for job in jobs:
                 results.append(job.finish())

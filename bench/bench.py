@@ -23,6 +23,7 @@ import argparse
 import datetime as _dt
 import gzip
 import hashlib
+import itertools
 import json
 import os
 import platform
@@ -404,12 +405,15 @@ def trash_dir(data_dir: Path) -> Path:
     return data_dir / "trash"
 
 
+_DISCARDED = itertools.count()
+
+
 def discard(path: Path, data_dir: Path) -> None:
     """Moves `path` (if it exists) into the trash: see trash_dir()."""
     if path.exists():
         trash = trash_dir(data_dir)
         trash.mkdir(parents=True, exist_ok=True)
-        path.rename(trash / f"{path.name}-{time.time_ns()}")
+        path.rename(trash / f"{path.name}-{os.getpid()}-{next(_DISCARDED)}")
 
 
 def empty_trash(data_dir: Path) -> None:

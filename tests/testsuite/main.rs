@@ -7,6 +7,7 @@ mod support;
 
 mod assets;
 mod bad_input;
+mod bench_scripts;
 mod browser;
 mod catalog;
 mod check;

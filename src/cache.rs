@@ -135,26 +135,25 @@ impl Store {
     /// Replaces cache file `name`. A cache that cannot be written only costs time later, so
     /// this warns and goes on.
     fn write<'a>(&self, name: &str, entries: impl Iterator<Item = (Key, &'a [u8])>) {
+        self.write_with(name, |w| write_entries(w, entries));
+    }
+
+    /// [`Store::write`] of the entries `write` writes (with [`write_entry`]), streamed: a
+    /// file of hundreds of megabytes is never in memory whole.
+    fn write_with(
+        &self,
+        name: &str,
+        write: impl FnOnce(&mut std::io::BufWriter<&std::fs::File>) -> std::io::Result<()>,
+    ) {
+        use std::io::Write as _;
         let Some(path) = self.path(name) else {
             return;
         };
-        let entries: Vec<(Key, &[u8])> = entries.collect();
-        // Sized once: growing a buffer of a hundred megabytes step by step has the system
-        // hand out and zero fresh pages for every step.
-        let size = HEADER_LEN
-            + entries
-                .iter()
-                .map(|(_, v)| entry_len(v.len()))
-                .sum::<usize>();
-        let mut bytes = Vec::with_capacity(size);
-        bytes.extend_from_slice(FORMAT.as_bytes());
-        bytes.push(b'\n');
-        for (key, value) in entries {
-            bytes.extend_from_slice(&key.to_le_bytes());
-            bytes.extend_from_slice(&(value.len() as u64).to_le_bytes());
-            bytes.extend_from_slice(value);
-        }
-        self.replace(&path, |w| w.write_all(&bytes));
+        self.replace(&path, |w| {
+            w.write_all(FORMAT.as_bytes())?;
+            w.write_all(b"\n")?;
+            write(w)
+        });
     }
 
     /// Replaces the cache file at `path` with what `write` writes, in a cache folder made
@@ -269,12 +268,7 @@ impl Store {
         live: usize,
         entries: impl Iterator<Item = (Key, &'a [u8])>,
     ) -> bool {
-        self.append_with(name, expected_len, live, |w| {
-            for (key, value) in entries {
-                write_entry(w, key, value)?;
-            }
-            Ok(())
-        })
+        self.append_with(name, expected_len, live, |w| write_entries(w, entries))
     }
 
     /// [`Store::append`] of the entries `write` writes (with [`write_entry`]).
@@ -323,6 +317,17 @@ fn make_cache_dir(dir: &Path) -> std::io::Result<()> {
     } else {
         std::fs::write(marker, MARKER_TEXT)
     }
+}
+
+/// Writes entries of a cache file, one after the other ([`write_entry`]).
+fn write_entries<'a>(
+    w: &mut impl std::io::Write,
+    entries: impl Iterator<Item = (Key, &'a [u8])>,
+) -> std::io::Result<()> {
+    for (key, value) in entries {
+        write_entry(w, key, value)?;
+    }
+    Ok(())
 }
 
 /// Writes one entry of a cache file: key, length, value.
@@ -557,7 +562,6 @@ impl<T: serde::Serialize + serde::de::DeserializeOwned> Stored<T> {
     /// Replaces cache file `name` with what this run used and made, streamed: the values
     /// are never all in memory at once.
     pub fn save(self, store: &Store, name: &str) {
-        use std::io::Write as _;
         let mut run = self
             .this_run
             .into_inner()
@@ -586,12 +590,7 @@ impl<T: serde::Serialize + serde::de::DeserializeOwned> Stored<T> {
         if store.append_with(name, len, live, write_made) {
             return;
         }
-        let Some(path) = store.path(name) else {
-            return;
-        };
-        store.replace(&path, |w| {
-            w.write_all(FORMAT.as_bytes())?;
-            w.write_all(b"\n")?;
+        store.write_with(name, |w| {
             let mut buf = Vec::new();
             for key in &run.reused {
                 let (Some(file), Some(range)) = (self.file.as_ref(), self.index.get(key)) else {

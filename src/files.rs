@@ -127,11 +127,13 @@ fn replace_with(
 /// lacks a file, and the replaced contents are then at `new`, to be removed. Replacing a file
 /// by renaming over it makes ext4 allocate the new file's blocks there and then (50 ms for
 /// the 100 MB `print.html` of 10,000 pages). `false` when nothing was swapped: no file at
-/// `old`, or a system or file system without the exchange.
+/// `old` (a folder or a link there is not swapped), or a system or file system without the
+/// exchange.
 #[cfg(any(target_os = "linux", target_os = "android"))]
 pub fn exchange(new: &Path, old: &Path) -> bool {
     use rustix::fs::{renameat_with, RenameFlags, CWD};
-    renameat_with(CWD, new, CWD, old, RenameFlags::EXCHANGE).is_ok()
+    std::fs::symlink_metadata(old).is_ok_and(|m| m.is_file())
+        && renameat_with(CWD, new, CWD, old, RenameFlags::EXCHANGE).is_ok()
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "android")))]

@@ -363,14 +363,7 @@ fn items(s: &Section, depth: usize, ctx: &ItemsContext<'_>) -> Vec<NavItem> {
             more: None,
         })
         .collect();
-    let hidden = s.docs.len() - (end - start);
-    let more = (hidden > 0).then(|| More {
-        count: hidden,
-        href: relative_url(ctx.from_dir, &s.url),
-    });
-    if let (Some(more), Some(last)) = (more, out.last_mut()) {
-        last.more = Some(more);
-    }
+    more_after_last(&mut out, s.docs.len() - (end - start), s, ctx);
     let open_at = s.sections.iter().position(in_chain);
     let (start, end) = window(s.sections.len(), open_at);
     for sub in &s.sections[start..end] {
@@ -391,14 +384,19 @@ fn items(s: &Section, depth: usize, ctx: &ItemsContext<'_>) -> Vec<NavItem> {
             more: None,
         });
     }
-    let hidden = s.sections.len() - (end - start);
+    more_after_last(&mut out, s.sections.len() - (end - start), s, ctx);
+    out
+}
+
+/// Marks the last item so far as followed by a link to section `s`'s page for the `hidden`
+/// entries the window left out.
+fn more_after_last(out: &mut [NavItem], hidden: usize, s: &Section, ctx: &ItemsContext<'_>) {
     if let (true, Some(last)) = (hidden > 0, out.last_mut()) {
         last.more = Some(More {
             count: hidden,
             href: relative_url(ctx.from_dir, &s.url),
         });
     }
-    out
 }
 
 /// Writes sidebar items as list items, each on its own line, nested lists for open sections,

@@ -389,8 +389,7 @@ impl Writer {
                 crate::files::create_dir_all(parent)?;
             }
             let staged = self.staging.dir.join(path);
-            let replaces_file = std::fs::symlink_metadata(&target).is_ok_and(|m| m.is_file());
-            if !(replaces_file && crate::files::exchange(&staged, &target)) {
+            if !crate::files::exchange(&staged, &target) {
                 std::fs::rename(&staged, &target)
                     .with_context(|| format!("could not update {}", target.display()))?;
             }

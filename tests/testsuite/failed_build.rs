@@ -1,6 +1,6 @@
 //! A failed build leaves the previous output untouched (RELIABILITY B1).
 
-use crate::support::{assert_same_tree, snapshot_tree, TestBook};
+use crate::support::{assert_no_leftovers, assert_same_tree, snapshot_tree, TestBook};
 
 #[test]
 fn b1_content_error_leaves_previous_output_untouched() {
@@ -185,14 +185,6 @@ fn b1_a_write_that_fails_midway_leaves_previous_output_untouched() {
 }
 
 /// No staging or old-output folders are left beside the output.
-fn assert_no_leftovers(book: &TestBook) {
-    let leftovers: Vec<String> = std::fs::read_dir(book.root())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains("opsbook-tmp") || n.contains("opsbook-old"))
-        .collect();
-    assert!(leftovers.is_empty(), "{leftovers:?}");
-}
 
 #[test]
 fn r2_a_crash_exits_101_naming_the_file_and_asking_for_a_report() {

@@ -1,7 +1,9 @@
 //! Incremental builds: a build that reuses the cache writes only what changed, and its output
 //! is byte for byte the output of a clean build of the same handbook.
 
-use crate::support::{assert_same_tree, clean_build_in_copy, snapshot_tree, TestBook, TODAY};
+use crate::support::{
+    assert_no_leftovers, assert_same_tree, clean_build_in_copy, snapshot_tree, TestBook, TODAY,
+};
 use std::path::Path;
 
 /// `opsbook build` through the binary with the cache on; returns stderr.
@@ -79,11 +81,7 @@ fn incremental_builds_equal_clean_builds_after_edits_renames_and_deletions() {
     assert_like_clean(&book, "a rebuild with no change");
 
     // A body edit: the page itself and what shows its text are written, not the rest.
-    let runbook = std::fs::read_dir(content.join("runbooks"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|e| e == "md") && !p.ends_with("index.md"))
-        .unwrap();
+    let runbook = a_runbook(&book, "index.md");
     edit(&runbook, |t| {
         t + "\nA new paragraph about `pg_ctl promote`.\n\n```bash\necho fresh\n```\n"
     });
@@ -118,15 +116,8 @@ fn incremental_builds_equal_clean_builds_after_edits_renames_and_deletions() {
         "{count} of {total} written"
     );
     assert_like_clean(&book, "a body edit");
-    let leftovers: Vec<String> = std::fs::read_dir(book.root())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains("opsbook-tmp") || n.contains("opsbook-old"))
-        .collect();
-    assert!(
-        leftovers.is_empty(),
-        "the files an update replaced leave with its staging folder: {leftovers:?}"
-    );
+    // The files the update replaced leave with its staging folder.
+    assert_no_leftovers(&book);
 
     // A field only lists show (not the navigation): the section page, the type's log and the
     // pages linking to the document carry its row.
@@ -360,11 +351,7 @@ fn unchanged_documents_are_reused_whole_and_their_code_stays_cached() {
     assert_like_clean(&book, "a build that reused every document");
 
     // One edited file is parsed again, the rest reused.
-    let runbook = std::fs::read_dir(book.root().join("content/runbooks"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|e| e == "md") && !p.ends_with("index.md"))
-        .unwrap();
+    let runbook = a_runbook(&book, "index.md");
     edit(&runbook, |t| t + "\nOne more paragraph, with `code`.\n");
     assert_eq!(reused(&build(&book)), (total - 1, total));
     assert_like_clean(&book, "a body edit through the document cache");
@@ -411,11 +398,7 @@ fn check_reuses_unchanged_documents_and_sees_every_edit() {
     assert_eq!(first, second, "the report does not depend on the cache");
 
     // A document loses its owner and gets a broken link: the report says so at once.
-    let runbook = std::fs::read_dir(book.root().join("content/runbooks"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|e| e == "md") && !p.ends_with("index.md"))
-        .unwrap();
+    let runbook = a_runbook(&book, "index.md");
     edit(&runbook, |t| {
         t.lines()
             .filter(|l| !l.starts_with("owners:") && !l.starts_with("  - "))

@@ -19,12 +19,24 @@ fn big_section(n: usize) -> TestBook {
     book
 }
 
+/// The inline sidebar of a page.
+fn sidebar(page: &str) -> &str {
+    &page[page.find("<nav id=\"sidebar\"").unwrap()..page.find("</nav>").unwrap()]
+}
+
+/// The size of page `path` in a build of `small` and in one of `large`.
+fn page_sizes(small: TestBook, large: TestBook, path: &str) -> (usize, usize) {
+    small.build();
+    large.build();
+    (small.read(path).len(), large.read(path).len())
+}
+
 #[test]
 fn inline_sidebar_is_bounded_and_holds_the_current_page() {
     let book = big_section(200);
     book.build();
     let page = book.read("runbooks/rb-150.html");
-    let sidebar = &page[page.find("<nav id=\"sidebar\"").unwrap()..page.find("</nav>").unwrap()];
+    let sidebar = sidebar(&page);
     let docs = sidebar.matches("class=\"nav-doc").count();
     assert!(docs <= 7, "{docs} documents inline");
     assert!(
@@ -68,7 +80,7 @@ fn inline_sidebar_windows_many_sub_sections_around_the_open_one() {
     let book = many_services(40);
     book.build();
     let page = book.read("runbooks/svc-30/restart.html");
-    let sidebar = &page[page.find("<nav id=\"sidebar\"").unwrap()..page.find("</nav>").unwrap()];
+    let sidebar = sidebar(&page);
     let sections = sidebar.matches("<a href=\"../svc-").count();
     assert!(
         sections <= 6,
@@ -94,21 +106,16 @@ fn inline_sidebar_windows_many_sub_sections_around_the_open_one() {
 
 #[test]
 fn page_size_does_not_grow_with_the_handbook() {
-    let small = big_section(50);
-    small.build();
-    let large = big_section(400);
-    large.build();
-    let size = |b: &TestBook| b.read("runbooks/rb-025.html").len();
-    let (a, b) = (size(&small), size(&large));
+    let (a, b) = page_sizes(big_section(50), big_section(400), "runbooks/rb-025.html");
     assert!(
         b < a + 600,
         "a page grew from {a} to {b} bytes with 8x the documents"
     );
-    let (small, large) = (many_services(25), many_services(200));
-    small.build();
-    large.build();
-    let size = |b: &TestBook| b.read("runbooks/svc-12/restart.html").len();
-    let (a, b) = (size(&small), size(&large));
+    let (a, b) = page_sizes(
+        many_services(25),
+        many_services(200),
+        "runbooks/svc-12/restart.html",
+    );
     assert!(
         b < a + 600,
         "a page grew from {a} to {b} bytes with 8x the sections"

@@ -264,3 +264,14 @@ pub fn section_of(html: &str, id: &str, end: &str) -> String {
     let rest = &html[start..];
     rest[..rest.find(end).unwrap_or(rest.len())].to_string()
 }
+
+/// No staging folder (`opsbook-tmp`) or set-aside output (`opsbook-old`) is left beside the
+/// output of `book`.
+pub fn assert_no_leftovers(book: &TestBook) {
+    let leftovers: Vec<String> = std::fs::read_dir(book.root())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("opsbook-tmp") || n.contains("opsbook-old"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}

@@ -5,7 +5,7 @@
 //! collects every problem as a diagnostic instead of stopping at the first: one run lists
 //! every bad file. Nothing here writes files or knows about HTML templates.
 
-use crate::cache::{self, Highlights, Memo, Remember};
+use crate::cache::{self, Highlights, Memo, Remember, TextFile};
 use crate::config::Config;
 use crate::diagnostics::{self, Diagnostic};
 use crate::doc_types::DocTypes;
@@ -60,6 +60,9 @@ pub struct Reuse<'a> {
     /// a [`DocumentMemo`] (what `serve` keeps between rebuilds) or [`StoredDocuments`] (what
     /// `build` and `check` keep on disk between runs).
     pub documents: Option<&'a dyn Remember<LoadedFile>>,
+    /// Where the documents' plain texts are set aside rather than kept in memory (the
+    /// documents read them back when asked).
+    pub texts: Option<&'a TextFile>,
 }
 
 /// Loaded documents by the hash of their file and of everything else loading one reads.
@@ -209,6 +212,7 @@ impl Handbook {
             drafts: options.drafts,
             skip_html: options.skip_html,
             highlights: reuse.highlights,
+            texts: reuse.texts,
             memo_key: cache::Hasher::new()
                 .piece(format!("{types:?}").as_bytes())
                 .piece(src_prefix.as_bytes())
@@ -345,6 +349,7 @@ impl Handbook {
             drafts: options.drafts,
             skip_html: options.skip_html,
             highlights,
+            texts: None,
             memo_key: [0; 16],
         };
         let replaced: Vec<(usize, Document)> = changes
@@ -398,6 +403,7 @@ struct LoadContext<'a> {
     drafts: bool,
     skip_html: bool,
     highlights: Option<&'a Highlights>,
+    texts: Option<&'a TextFile>,
     /// Covers everything but the file that decides what loading a file gives.
     memo_key: [u8; 16],
 }
@@ -567,7 +573,7 @@ fn load_bytes(bytes: &[u8], rel: &str, ctx: &LoadContext<'_>) -> (Loaded, Vec<Di
         }
         None => ctx.types.infer(rel).to_string(),
     };
-    let rendered = markdown::render(markdown::Input {
+    let mut rendered = markdown::render(markdown::Input {
         body: split.body,
         body_line: split.body_line,
         rel,
@@ -575,6 +581,9 @@ fn load_bytes(bytes: &[u8], rel: &str, ctx: &LoadContext<'_>) -> (Loaded, Vec<Di
         html: !ctx.skip_html,
         highlights: ctx.highlights,
     });
+    if let Some(texts) = ctx.texts {
+        rendered.text = texts.put(std::mem::take(&mut rendered.text));
+    }
     for note in &rendered.notes {
         diagnostics.push(Diagnostic::warning(note.kind, &source, note.line).message(&note.message));
     }

@@ -33,6 +33,9 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<Outcome> {
     let dir = dir_or_current(args.dir);
     let store = cache_store(&dir, args.no_cache)?;
     let highlights = Highlights::load(&store);
+    // The documents' plain texts wait for the search index in an unnamed file rather than in
+    // memory (without a cache, in the handbook's folder).
+    let texts = store.text_file(&dir);
     let handbook = load_with_cache(
         &dir,
         &LoadOptions {
@@ -41,6 +44,7 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<Outcome> {
         },
         &store,
         Some(&highlights),
+        texts.as_ref(),
     )?;
     log::info!(
         "loaded {} document{} in {:.2?}",

@@ -72,6 +72,7 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<Outcome> {
         },
         &store,
         None,
+        None,
     )?;
     let report = opsbook::check::findings(&handbook, today);
     let format = args.format.unwrap_or(Format::Text);

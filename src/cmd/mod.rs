@@ -11,7 +11,7 @@ mod serve;
 
 use clap::{Parser, Subcommand};
 use jiff::civil::Date;
-use opsbook::cache::{Highlights, Store};
+use opsbook::cache::{Highlights, Store, TextFile};
 use opsbook::diagnostics::Diagnostic;
 use opsbook::handbook::{stored_documents_file, Reuse, StoredDocuments};
 use opsbook::{Handbook, LoadOptions};
@@ -152,6 +152,7 @@ pub fn load_with_cache(
     options: &LoadOptions,
     store: &Store,
     highlights: Option<&Highlights>,
+    texts: Option<&TextFile>,
 ) -> anyhow::Result<Handbook> {
     let file = stored_documents_file(options);
     let documents = store
@@ -164,6 +165,7 @@ pub fn load_with_cache(
         Reuse {
             highlights,
             documents: documents.as_ref().map(|d| d as _),
+            texts,
         },
     )?;
     if let Some(documents) = documents {

@@ -202,8 +202,8 @@ pub fn indexed_len(text: &str) -> usize {
 }
 
 impl<'a> Source<'a> {
-    /// A loaded document with its review state; its text is read from the build cache when
-    /// it is still there.
+    /// A loaded document with its review state; its text is read from where it is kept
+    /// (and kept in memory from then on) when it is not in memory.
     pub fn of(handbook: &'a Handbook, i: usize, state: &'a str) -> anyhow::Result<Source<'a>> {
         Source::of_document(handbook, &handbook.documents[i], state)
     }
@@ -214,27 +214,52 @@ impl<'a> Source<'a> {
         d: &'a Document,
         state: &'a str,
     ) -> anyhow::Result<Source<'a>> {
-        let text = d.rendered.text.get()?;
+        Ok(Source::with_full_text(
+            handbook,
+            d,
+            d.rendered.text.get()?,
+            state,
+        ))
+    }
+
+    /// A document with its text, read by the caller (see [`Body::read`]).
+    pub fn with_full_text(
+        handbook: &'a Handbook,
+        d: &'a Document,
+        text: &'a str,
+        state: &'a str,
+    ) -> Source<'a> {
         let end = indexed_len(text);
-        Ok(Source::with_text(handbook, d, state, &text[..end], end))
+        Source::with_text(handbook, d, state, &text[..end], end)
+    }
+
+    /// A document without its text: what [`Builder::new`] needs (its headings are those of
+    /// the indexed part). The text is read only when it is longer than what is indexed.
+    pub fn head_of(
+        handbook: &'a Handbook,
+        d: &'a Document,
+        state: &'a str,
+    ) -> anyhow::Result<Source<'a>> {
+        let text = &d.rendered.text;
+        let end = match text.len() {
+            len if len > MAX_TEXT => indexed_len(&text.read()?),
+            len => len,
+        };
+        Ok(Source::with_text(handbook, d, state, "", end))
     }
 
     /// The key of document `i`'s part of the index ([`crate::search::live::source_key`]),
-    /// without reading its text from the build cache unless it is longer than what is
-    /// indexed.
+    /// without reading its text unless it is longer than what is indexed.
     pub fn key_of(handbook: &'a Handbook, i: usize, state: &'a str) -> anyhow::Result<Key> {
         let d = &handbook.documents[i];
-        let len = d.rendered.text.len();
-        if len > MAX_TEXT {
-            return Ok(crate::search::live::source_key(&Source::of(
-                handbook, i, state,
-            )?));
+        let text = &d.rendered.text;
+        if text.len() > MAX_TEXT {
+            let text = text.read()?;
+            let source = Source::with_full_text(handbook, d, &text, state);
+            return Ok(crate::search::live::source_key(&source));
         }
-        let head = Source::with_text(handbook, d, state, "", len);
-        Ok(crate::search::live::key_with_text(
-            &head,
-            d.rendered.text.key(),
-        ))
+        let head = Source::with_text(handbook, d, state, "", text.len());
+        Ok(crate::search::live::key_with_text(&head, text.key()))
     }
 
     /// `text` is the indexed part of the document's text, `end` its length (the text itself
@@ -279,127 +304,167 @@ impl<'a> Source<'a> {
 
 /// Builds the index of `sources`, in their order.
 pub fn build(sources: &[Source<'_>]) -> SearchIndex {
-    let mut index = SearchIndex::default();
-    let mut types: BTreeMap<&str, &str> = BTreeMap::new();
-    let mut owners: BTreeMap<&str, u32> = BTreeMap::new();
-    let mut tags: BTreeMap<&str, u32> = BTreeMap::new();
-    let mut states: BTreeMap<&str, u32> = BTreeMap::new();
-    for s in sources {
-        types.insert(s.doc_type, s.type_label);
-        owners.extend(s.owners.iter().map(|o| (o.as_str(), 0)));
-        tags.extend(s.tags.iter().map(|t| (t.as_str(), 0)));
-        states.insert(s.state, 0);
-    }
-    let number = |map: &mut BTreeMap<&str, u32>| {
-        for (k, v) in map.values_mut().enumerate() {
-            *v = k as u32;
+    let mut builder = Builder::new(sources);
+    builder.add(sources);
+    builder.finish()
+}
+
+/// An index built a part at a time: the documents' entries first, from their heads, then
+/// their terms, a batch of documents at a time, so that a caller can let go of each batch's
+/// text once it is indexed.
+pub struct Builder {
+    index: SearchIndex,
+    /// The first target of each document.
+    first_target: Vec<u32>,
+    /// How many documents' terms were added.
+    added: usize,
+    dictionary: FxHashMap<Box<str>, Vec<Posting>>,
+}
+
+impl Builder {
+    /// Numbers the vocabularies and makes each document's entry. `heads` need no text (see
+    /// [`Source::head_of`]): the documents [`Builder::add`] gets later, in the same order.
+    pub fn new(heads: &[Source<'_>]) -> Builder {
+        let mut index = SearchIndex::default();
+        let mut types: BTreeMap<&str, &str> = BTreeMap::new();
+        let mut owners: BTreeMap<&str, u32> = BTreeMap::new();
+        let mut tags: BTreeMap<&str, u32> = BTreeMap::new();
+        let mut states: BTreeMap<&str, u32> = BTreeMap::new();
+        for s in heads {
+            types.insert(s.doc_type, s.type_label);
+            owners.extend(s.owners.iter().map(|o| (o.as_str(), 0)));
+            tags.extend(s.tags.iter().map(|t| (t.as_str(), 0)));
+            states.insert(s.state, 0);
         }
-    };
-    number(&mut owners);
-    number(&mut tags);
-    number(&mut states);
-    let type_ids: BTreeMap<&str, u32> = types
-        .keys()
-        .enumerate()
-        .map(|(k, n)| (*n, k as u32))
-        .collect();
-    index.types = types
-        .iter()
-        .map(|(n, l)| (n.to_string(), l.to_string()))
-        .collect();
-    index.owners = owners.keys().map(|s| s.to_string()).collect();
-    index.tags = tags.keys().map(|s| s.to_string()).collect();
-    index.states = states.keys().map(|s| s.to_string()).collect();
+        let number = |map: &mut BTreeMap<&str, u32>| {
+            for (k, v) in map.values_mut().enumerate() {
+                *v = k as u32;
+            }
+        };
+        number(&mut owners);
+        number(&mut tags);
+        number(&mut states);
+        let type_ids: BTreeMap<&str, u32> = types
+            .keys()
+            .enumerate()
+            .map(|(k, n)| (*n, k as u32))
+            .collect();
+        index.types = types
+            .iter()
+            .map(|(n, l)| (n.to_string(), l.to_string()))
+            .collect();
+        index.owners = owners.keys().map(|s| s.to_string()).collect();
+        index.tags = tags.keys().map(|s| s.to_string()).collect();
+        index.states = states.keys().map(|s| s.to_string()).collect();
 
-    let mut first_target = Vec::with_capacity(sources.len());
-    let mut next = 0u32;
-    for s in sources {
-        first_target.push(next);
-        next += 1 + s.headings.len() as u32;
-        index.docs.push(DocEntry {
-            title: s.title.to_string(),
-            url: s.url.to_string(),
-            doc_type: type_ids[s.doc_type],
-            owners: s.owners.iter().map(|o| owners[o.as_str()]).collect(),
-            state: states[s.state],
-            tags: s.tags.iter().map(|t| tags[t.as_str()]).collect(),
-            headings: s
-                .headings
-                .iter()
-                .map(|(t, id, _)| (t.to_string(), id.to_string()))
-                .collect(),
-        });
+        let mut first_target = Vec::with_capacity(heads.len());
+        let mut next = 0u32;
+        for s in heads {
+            first_target.push(next);
+            next += 1 + s.headings.len() as u32;
+            index.docs.push(DocEntry {
+                title: s.title.to_string(),
+                url: s.url.to_string(),
+                doc_type: type_ids[s.doc_type],
+                owners: s.owners.iter().map(|o| owners[o.as_str()]).collect(),
+                state: states[s.state],
+                tags: s.tags.iter().map(|t| tags[t.as_str()]).collect(),
+                headings: s
+                    .headings
+                    .iter()
+                    .map(|(t, id, _)| (t.to_string(), id.to_string()))
+                    .collect(),
+            });
+        }
+        Builder {
+            index,
+            first_target,
+            added: 0,
+            dictionary: FxHashMap::default(),
+        }
     }
 
-    // Documents a wave at a time, each wave's runs of documents in parallel: a run's terms,
-    // one posting per term and target, in a small dictionary of its own; the runs are then
-    // merged in order into the handbook's, so every posting list stays sorted by target. A
-    // document's words and folded text live only while its wave does: memory holds the
-    // dictionary, not every document's words at once.
-    let started = std::time::Instant::now();
-    let run = 64;
-    let wave = run * rayon::current_num_threads().max(1) * 4;
-    let mut dictionary: FxHashMap<Box<str>, Vec<Posting>> = FxHashMap::default();
-    for (w, docs) in sources.chunks(wave).enumerate() {
-        let firsts = &first_target[w * wave..w * wave + docs.len()];
-        let runs: Vec<(Dictionary, Vec<String>)> = docs
-            .par_chunks(run)
-            .zip(firsts.par_chunks(run))
-            .map(|(docs, firsts)| {
-                let mut dictionary = Dictionary::default();
-                let mut snippets = Vec::new();
-                for (s, &base) in docs.iter().zip(firsts) {
-                    let doc = document_postings(s, base);
-                    let mut k = 0;
-                    while k < doc.postings.len() {
-                        let term = doc.term(k);
-                        // One lookup per term of the document, for all its targets.
-                        let n = doc.postings[k..]
-                            .iter()
-                            .take_while(|&&(s, e, _)| &doc.folded[s as usize..e as usize] == term)
-                            .count();
-                        dictionary.add(term, doc.postings[k..k + n].iter().map(|p| p.2));
-                        k += n;
+    /// Indexes the terms of the next documents, in order.
+    ///
+    /// # Panics
+    ///
+    /// When there are more documents than the heads given to [`Builder::new`].
+    pub fn add(&mut self, sources: &[Source<'_>]) {
+        // Documents a wave at a time, each wave's runs of documents in parallel: a run's
+        // terms, one posting per term and target, in a small dictionary of its own; the runs
+        // are then merged in order into the handbook's, so every posting list stays sorted by
+        // target. A document's words and folded text live only while its wave does: memory
+        // holds the dictionary, not every document's words at once.
+        let run = 64;
+        let wave = run * rayon::current_num_threads().max(1) * 4;
+        let firsts = &self.first_target[self.added..self.added + sources.len()];
+        for (docs, firsts) in sources.chunks(wave).zip(firsts.chunks(wave)) {
+            let runs: Vec<(Dictionary, Vec<String>)> = docs
+                .par_chunks(run)
+                .zip(firsts.par_chunks(run))
+                .map(|(docs, firsts)| {
+                    let mut dictionary = Dictionary::default();
+                    let mut snippets = Vec::new();
+                    for (s, &base) in docs.iter().zip(firsts) {
+                        let doc = document_postings(s, base);
+                        let mut k = 0;
+                        while k < doc.postings.len() {
+                            let term = doc.term(k);
+                            // One lookup per term of the document, for all its targets.
+                            let n = doc.postings[k..]
+                                .iter()
+                                .take_while(|&&(s, e, _)| {
+                                    &doc.folded[s as usize..e as usize] == term
+                                })
+                                .count();
+                            dictionary.add(term, doc.postings[k..k + n].iter().map(|p| p.2));
+                            k += n;
+                        }
+                        snippets.extend(doc.snippets);
                     }
-                    snippets.extend(doc.snippets);
+                    (dictionary, snippets)
+                })
+                .collect();
+            for (part, snippets) in runs {
+                for (term, postings) in part.0 {
+                    match self.dictionary.get_mut(&term) {
+                        Some(list) => list.extend(postings),
+                        None => {
+                            self.dictionary.insert(term, postings);
+                        }
+                    }
                 }
-                (dictionary, snippets)
+                self.index.snippets.extend(snippets);
+            }
+        }
+        self.added += sources.len();
+    }
+
+    /// The index, its dictionary sorted.
+    pub fn finish(self) -> SearchIndex {
+        let Builder {
+            mut index,
+            dictionary,
+            ..
+        } = self;
+        // Posting lists grew by doubling; the index keeps them for the rest of the build, so
+        // each is copied to its exact size (the allocator would keep the block when asked to
+        // shrink it by less than half).
+        let mut terms: Vec<(String, Vec<Posting>)> = dictionary
+            .into_iter()
+            .map(|(t, p)| {
+                let p = if p.capacity() > p.len() + p.len() / 8 {
+                    p.as_slice().to_vec()
+                } else {
+                    p
+                };
+                (t.into_string(), p)
             })
             .collect();
-        for (part, snippets) in runs {
-            for (term, postings) in part.0 {
-                match dictionary.get_mut(&term) {
-                    Some(list) => list.extend(postings),
-                    None => {
-                        dictionary.insert(term, postings);
-                    }
-                }
-            }
-            index.snippets.extend(snippets);
-        }
+        terms.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        index.terms = terms;
+        index
     }
-    log::debug!(
-        "search: terms of each document in {:.2?}",
-        started.elapsed()
-    );
-    // Posting lists grew by doubling; the index keeps them for the rest of the build, so
-    // each is copied to its exact size (the allocator would keep the block when asked to
-    // shrink it by less than half).
-    let mut terms: Vec<(String, Vec<Posting>)> = dictionary
-        .into_iter()
-        .map(|(t, p)| {
-            let p = if p.capacity() > p.len() + p.len() / 8 {
-                p.as_slice().to_vec()
-            } else {
-                p
-            };
-            (t.into_string(), p)
-        })
-        .collect();
-    terms.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    index.terms = terms;
-    log::debug!("search: merged the dictionary in {:.2?}", started.elapsed());
-    index
 }
 
 impl DocumentTerms {
@@ -675,6 +740,47 @@ mod tests {
             index.docs[0].headings,
             [("Recovery steps".to_string(), "recovery-steps".to_string())]
         );
+    }
+
+    #[test]
+    fn an_index_built_a_batch_at_a_time_is_the_index_built_whole() {
+        let texts: Vec<String> = (0..700)
+            .map(|k| {
+                format!(
+                    "shared words {k} word{k}\nStep {}\nrestart service{}\n",
+                    k % 7,
+                    k % 11
+                )
+            })
+            .collect();
+        let titles: Vec<String> = (0..700).map(|k| format!("Runbook {k}")).collect();
+        let sources: Vec<Source<'_>> = texts
+            .iter()
+            .zip(&titles)
+            .map(|(text, title)| {
+                let at = text.find("Step").unwrap();
+                source(title, text, vec![("Step", "step", at)])
+            })
+            .collect();
+        // Heads carry no text: only what the entries need.
+        let heads: Vec<Source<'_>> = sources
+            .iter()
+            .map(|s| Source {
+                text: "",
+                headings: s.headings.clone(),
+                extra: vec![],
+                ..*s
+            })
+            .collect();
+        let mut builder = Builder::new(&heads);
+        // Batches that do not line up with the builder's own waves.
+        for batch in sources.chunks(333) {
+            builder.add(batch);
+        }
+        let index = builder.finish();
+        assert_eq!(index, build(&sources));
+        assert_eq!(postings(&index, "restart").len(), 700);
+        assert_eq!(index.snippets.len(), 1400);
     }
 
     #[test]

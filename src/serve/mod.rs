@@ -480,6 +480,7 @@ impl Builder {
             Reuse {
                 highlights: Some(highlights),
                 documents: Some(documents),
+                texts: None,
             },
         );
         documents.rotate();

@@ -421,12 +421,32 @@ fn write_search(
             return Ok((live, keys));
         }
     }
-    let sources: Vec<Source<'_>> = (0..handbook.documents.len())
+    let n = handbook.documents.len();
+    let heads: Vec<Source<'_>> = (0..n)
         .into_par_iter()
-        .map(|i| Source::of(handbook, i, state(i)))
+        .map(|i| Source::head_of(handbook, &handbook.documents[i], state(i)))
         .collect::<Result<_>>()?;
-    let index = crate::search::index::build(&sources);
-    drop(sources);
+    let mut builder = crate::search::index::Builder::new(&heads);
+    drop(heads);
+    // A batch of documents at a time: texts set aside in a file are read for their batch
+    // only, and let go of once indexed.
+    const BATCH: usize = 2048;
+    for start in (0..n).step_by(BATCH) {
+        let range = start..n.min(start + BATCH);
+        let texts: Vec<std::borrow::Cow<'_, str>> = range
+            .clone()
+            .into_par_iter()
+            .map(|i| handbook.documents[i].rendered.text.read())
+            .collect::<Result<_>>()?;
+        let sources: Vec<Source<'_>> = range
+            .zip(&texts)
+            .map(|(i, text)| {
+                Source::with_full_text(handbook, &handbook.documents[i], text, state(i))
+            })
+            .collect();
+        builder.add(&sources);
+    }
+    let index = builder.finish();
     log::debug!("search: index built in {:.2?}", started.elapsed());
     let written = crate::search::format::write_each(&index, |name, bytes| {
         writer.emit_bytes(&path(name), bytes).map(drop)

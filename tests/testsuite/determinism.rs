@@ -1,6 +1,7 @@
 //! The same input and --today give byte-identical output.
 
 use crate::support::{assert_same_tree, fixtures, snapshot_tree, TestBook, TODAY};
+use assert_cmd::Command;
 
 #[test]
 fn rebuild_is_byte_identical() {
@@ -73,4 +74,47 @@ fn generated_pages_are_byte_identical_on_rebuild() {
     }
     book.build();
     assert_same_tree(&first, &snapshot_tree(&book.out()));
+}
+
+#[test]
+fn texts_set_aside_in_a_file_give_the_site_of_texts_kept_in_memory() {
+    // The binary sets the documents' plain texts aside in an unnamed file (in the cache
+    // folder, or without a cache in the handbook's) until the search index reads them; the
+    // library keeps them in memory. The sites are the same, search index included.
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let copy = crate::support::clean_build_in_copy(repo);
+    let cli = snapshot_tree(&copy.path().join("book"));
+    assert!(
+        cli.keys().filter(|k| k.contains("/search/")).count() > 3,
+        "the sample handbook has a search index"
+    );
+
+    let handbook = opsbook::Handbook::load(copy.path(), &opsbook::LoadOptions::default()).unwrap();
+    let library = copy.path().join("library");
+    let options = opsbook::BuildOptions {
+        today: crate::support::today(),
+        out: Some(library.clone()),
+        progress: false,
+        cache: Default::default(),
+    };
+    opsbook::build(&handbook, &options).unwrap();
+    assert_same_tree(&cli, &snapshot_tree(&library));
+
+    let cached = copy.path().join("cached");
+    Command::cargo_bin("opsbook")
+        .unwrap()
+        .current_dir(copy.path())
+        .args(["build", "--today", TODAY, "-d", "cached"])
+        .assert()
+        .success();
+    assert_same_tree(&cli, &snapshot_tree(&cached));
+    let names: Vec<String> = std::fs::read_dir(copy.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.') && n != ".opsbook-cache" && !n.ends_with(".opsbook-lock"))
+        .collect();
+    assert!(
+        names.is_empty(),
+        "nothing left beside the handbook: {names:?}"
+    );
 }

@@ -10,7 +10,8 @@ use crate::diagnostics::{Diagnostic, Severity};
 use crate::handbook::{Asset, Document};
 use crate::links::{self, relative_url, Target};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use rustc_hash::FxHashSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::OnceLock;
 
 /// A Markdown file that exists under the content folder but has no page in this build.
@@ -198,13 +199,13 @@ fn link_text(path: &str) -> String {
 /// Everything a link can point at, indexed.
 struct Lookup<'a> {
     documents: &'a [Document],
-    assets: HashSet<&'a str>,
+    assets: FxHashSet<&'a str>,
     /// Folders that hold at least one document, so they have a section page.
-    folders: HashSet<&'a str>,
+    folders: FxHashSet<&'a str>,
     unpublished: &'a BTreeMap<String, Unpublished>,
     generated: &'a (dyn Fn(&str) -> bool + Sync),
     /// Each document's heading anchors, built the first time a link asks for one.
-    anchors: Vec<OnceLock<HashSet<&'a str>>>,
+    anchors: Vec<OnceLock<FxHashSet<&'a str>>>,
     /// Lowercased paths and file names of everything that exists, for "did you mean" hints;
     /// built on the first broken link only.
     similar: OnceLock<Similar<'a>>,
@@ -218,7 +219,7 @@ struct Similar<'a> {
 
 impl<'a> Lookup<'a> {
     fn new(inputs: &Inputs<'a>) -> Lookup<'a> {
-        let mut folders = HashSet::new();
+        let mut folders = FxHashSet::default();
         folders.insert("");
         for doc in inputs.documents {
             let mut dir = doc.folder();

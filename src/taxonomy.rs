@@ -9,7 +9,7 @@ use crate::followups::FollowUp;
 use crate::handbook::Document;
 use crate::owners::Owners;
 use crate::slug::Anchors;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// One owner: a team or a person.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,8 +30,8 @@ pub struct OwnerEntry {
 #[derive(Debug, Clone, Default)]
 pub struct OwnerDirectory {
     pub entries: Vec<OwnerEntry>,
-    by_handle: HashMap<String, usize>,
-    by_slug: HashMap<String, usize>,
+    by_handle: rustc_hash::FxHashMap<String, usize>,
+    by_slug: rustc_hash::FxHashMap<String, usize>,
 }
 
 impl OwnerDirectory {

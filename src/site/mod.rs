@@ -17,12 +17,12 @@ use crate::handbook::{Document, Handbook, ASSET_DIR};
 use crate::links::root_prefix;
 use anyhow::{Context, Result};
 use jiff::civil::Date;
-use nav::{Nav, PageRef, Section};
+use nav::{Nav, PageRef, Section, SectionsByDir};
 use pages::{FollowUpCtx, HealthCtx, LogCtx, OwnerPageCtx, OwnerRowCtx, TagPageCtx, TagRowCtx};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use theme::Theme;
 
@@ -1013,7 +1013,7 @@ impl<'a> Site<'a> {
             .map_or("Page", |t| t.label.as_str())
     }
 
-    fn crumb(&self, page: PageRef<'a>, sections: &HashMap<&str, &'a Section>) -> Crumb<'a> {
+    fn crumb(&self, page: PageRef<'a>, sections: &SectionsByDir<'a>) -> Crumb<'a> {
         match page {
             PageRef::Section(dir) => {
                 let s = sections[dir];
@@ -1122,7 +1122,7 @@ impl<'a> Site<'a> {
         page: PageRef<'a>,
         prev: Option<PageRef<'a>>,
         next: Option<PageRef<'a>>,
-        sections: &HashMap<&str, &'a Section>,
+        sections: &SectionsByDir<'a>,
     ) -> View<'a> {
         let docs = &self.handbook.documents;
         let (folder, url, doc) = match page {

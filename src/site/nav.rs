@@ -10,7 +10,6 @@ use crate::handbook::Document;
 use crate::links::relative_url;
 use serde::Serialize;
 use std::cmp::Ordering;
-use std::collections::HashMap;
 
 /// A folder of the content tree.
 #[derive(Debug, Clone)]
@@ -82,6 +81,9 @@ pub struct Nav {
 /// inline part is what shows before it runs, or without script.
 pub const INLINE_WINDOW: usize = 3;
 
+/// Every section by its folder (looked up for each page's breadcrumbs: a quick hash).
+pub type SectionsByDir<'a> = rustc_hash::FxHashMap<&'a str, &'a Section>;
+
 fn order_key(weight: Option<f64>, title: &str) -> (u8, f64, String) {
     match weight {
         Some(w) => (0, w, title.to_lowercase()),
@@ -149,14 +151,14 @@ impl Nav {
     }
 
     /// Every section, root included, by folder.
-    pub fn sections_by_dir(&self) -> HashMap<&str, &Section> {
-        fn visit<'a>(s: &'a Section, out: &mut HashMap<&'a str, &'a Section>) {
+    pub fn sections_by_dir(&self) -> SectionsByDir<'_> {
+        fn visit<'a>(s: &'a Section, out: &mut SectionsByDir<'a>) {
             out.insert(&s.dir, s);
             for sub in &s.sections {
                 visit(sub, out);
             }
         }
-        let mut out = HashMap::new();
+        let mut out = SectionsByDir::default();
         visit(&self.root, &mut out);
         out
     }
@@ -280,11 +282,16 @@ fn ensure<'a>(root: &'a mut Section, folder: &str, types: &DocTypes) -> &'a mut 
 }
 
 fn sort(section: &mut Section, documents: &[Document]) {
-    section.docs.sort_by(|&a, &b| {
-        let ka = order_key(documents[a].meta.weight, &documents[a].title);
-        let kb = order_key(documents[b].meta.weight, &documents[b].title);
-        by_weight_then_title(&ka, &kb).then_with(|| documents[a].rel.cmp(&documents[b].rel))
+    // Each document's key made once, not twice per comparison.
+    let mut keyed: Vec<((u8, f64, String), usize)> = section
+        .docs
+        .iter()
+        .map(|&i| (order_key(documents[i].meta.weight, &documents[i].title), i))
+        .collect();
+    keyed.sort_by(|(ka, a), (kb, b)| {
+        by_weight_then_title(ka, kb).then_with(|| documents[*a].rel.cmp(&documents[*b].rel))
     });
+    section.docs = keyed.into_iter().map(|(_, i)| i).collect();
     section.sections.sort_by(|a, b| {
         by_weight_then_title(
             &order_key(a.weight, &a.title),

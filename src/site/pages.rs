@@ -251,7 +251,7 @@ impl<'a> Site<'a> {
         let groups = match t.name.as_str() {
             "decision" => {
                 let mut docs = docs;
-                docs.sort_by_key(|&i| {
+                docs.sort_by_cached_key(|&i| {
                     let d = &h.documents[i];
                     let number = decision_number(&d.rel).map(|(y, n, _)| (y, n));
                     (
@@ -309,7 +309,7 @@ impl<'a> Site<'a> {
             }
             _ => {
                 let mut docs = docs;
-                docs.sort_by_key(|&i| h.documents[i].title.to_lowercase());
+                docs.sort_by_cached_key(|&i| h.documents[i].title.to_lowercase());
                 vec![GroupCtx {
                     title: None,
                     id: None,
@@ -345,7 +345,7 @@ impl<'a> Site<'a> {
         by_key
             .into_iter()
             .map(|((_, title), mut ids)| {
-                ids.sort_by_key(|&i| self.handbook.documents[i].title.to_lowercase());
+                ids.sort_by_cached_key(|&i| self.handbook.documents[i].title.to_lowercase());
                 GroupCtx {
                     id: Some(crate::taxonomy::tag_slug(&title)),
                     title: Some(title),
@@ -373,7 +373,8 @@ impl<'a> Site<'a> {
             .map(|(handle, _)| self.owner_link(handle))
             .collect();
         let mut documents: Vec<usize> = e.documents.clone();
-        documents.sort_by_key(|&i| (self.state_rank(i), h.documents[i].title.to_lowercase()));
+        documents
+            .sort_by_cached_key(|&i| (self.state_rank(i), h.documents[i].title.to_lowercase()));
         let followups = self.sorted_followups(e.followups.clone());
         OwnerPageCtx {
             handle: &e.handle,
@@ -439,7 +440,7 @@ impl<'a> Site<'a> {
 
     pub(super) fn tag_page(&self, t: &'a TagEntry) -> TagPageCtx<'a> {
         let mut docs = t.documents.clone();
-        docs.sort_by_key(|&i| self.handbook.documents[i].title.to_lowercase());
+        docs.sort_by_cached_key(|&i| self.handbook.documents[i].title.to_lowercase());
         TagPageCtx {
             name: &t.name,
             documents: docs.iter().map(|&i| self.row(i)).collect(),

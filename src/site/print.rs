@@ -6,16 +6,15 @@
 //! page lives. The HTML comes from our own Markdown pass or the sanitizer, both of which
 //! escape `"` in text, so the attributes can be found by plain string search.
 
-use super::nav::{PageRef, Section};
+use super::nav::{PageRef, SectionsByDir};
 use super::Site;
 use crate::cache::{Hasher, Key};
 use crate::links::normalize;
 use anyhow::{Context, Result};
 use percent_encoding::percent_decode_str;
 use rayon::prelude::*;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde::Serialize;
-use std::collections::HashMap;
-use std::collections::HashSet;
 use std::io::{Read, Seek, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -215,7 +214,7 @@ impl Layout {
         if total != stamp.len {
             return None;
         }
-        let mut at = HashMap::with_capacity(layout.parts.len());
+        let mut at = HashMap::with_capacity_and_hasher(layout.parts.len(), Default::default());
         let mut offset = layout.head;
         for (key, len) in layout.parts {
             at.insert(key, offset..offset + len);
@@ -305,7 +304,8 @@ impl<'a> Site<'a> {
         let docs = &self.handbook.documents;
         let sections = self.nav.sections_by_dir();
         let order = self.nav.reading_order();
-        let mut pages: HashSet<&str> = HashSet::with_capacity(order.len());
+        let mut pages: HashSet<&str> =
+            HashSet::with_capacity_and_hasher(order.len(), Default::default());
         let mut pages_key = Hasher::new();
         for page in &order {
             let url = match page {
@@ -424,7 +424,7 @@ impl<'a> Site<'a> {
     fn print_part(
         &self,
         page: PageRef<'_>,
-        sections: &HashMap<&str, &'a Section>,
+        sections: &SectionsByDir<'a>,
         pages: &HashSet<&str>,
     ) -> Result<PrintPart<'a>> {
         let docs = &self.handbook.documents;

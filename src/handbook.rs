@@ -98,6 +98,10 @@ pub struct Document {
     pub doc_type: String,
     pub meta: FrontMatter,
     pub rendered: Rendered,
+    /// [`Document::outline_key`], when made as the document was (documents kept between
+    /// runs carry it, so that comparing outlines costs no hashing).
+    #[serde(default)]
+    pub outline: Option<cache::Key>,
 }
 
 impl Document {
@@ -109,6 +113,11 @@ impl Document {
     /// The folder the document sits in, relative to the content folder ("" at the top).
     pub fn folder(&self) -> &str {
         self.rel.rsplit_once('/').map_or("", |(dir, _)| dir)
+    }
+
+    /// [`Document::outline_key`], made now unless the document carries it.
+    pub fn outline(&self) -> cache::Key {
+        self.outline.unwrap_or_else(|| self.outline_key())
     }
 
     /// A hash of everything about the document that anything but its own page, the print
@@ -357,9 +366,7 @@ impl Handbook {
             .map(|(rel, bytes)| {
                 let i = self.position(rel)?;
                 match load_bytes(bytes, rel, &ctx) {
-                    (Loaded::Document(doc), _)
-                        if doc.outline_key() == self.documents[i].outline_key() =>
-                    {
+                    (Loaded::Document(doc), _) if doc.outline() == self.documents[i].outline() => {
                         Some((i, *doc))
                     }
                     _ => None,
@@ -507,7 +514,11 @@ fn load_memoized(
         .piece(&bytes)
         .finish();
     let LoadedFile(loaded, diagnostics) = memo.remember(key, &mut || {
-        let (loaded, diagnostics) = load_bytes(&bytes, rel, ctx);
+        let (mut loaded, diagnostics) = load_bytes(&bytes, rel, ctx);
+        // Kept with the document: a later run compares outlines without hashing them.
+        if let Loaded::Document(doc) = &mut loaded {
+            doc.outline = Some(doc.outline_key());
+        }
         LoadedFile(loaded, diagnostics)
     });
     // A document reused whole did not ask for its code blocks: keep them for the next run.
@@ -621,6 +632,7 @@ fn load_bytes(bytes: &[u8], rel: &str, ctx: &LoadContext<'_>) -> (Loaded, Vec<Di
         doc_type,
         meta,
         rendered,
+        outline: None,
     };
     (Loaded::Document(Box::new(doc)), diagnostics)
 }

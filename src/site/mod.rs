@@ -9,6 +9,7 @@ pub mod nav;
 pub mod output;
 mod pages;
 mod print;
+mod shape;
 pub mod theme;
 
 use crate::cache;
@@ -163,7 +164,30 @@ fn build_with(
     let facts = Facts::new(handbook, options.today);
     let nav = Nav::new(&handbook.documents, &handbook.types);
     let pages_file = cache::Pages::file_for(&out);
-    let writer = output::Writer::new(&out, cache::Pages::load(&options.cache, &pages_file))?;
+    let previous = cache::Pages::load(&options.cache, &pages_file);
+    // A build that keeps its state for updates (`serve`) has its own way; the others record
+    // the handbook's shape for the next build, and compare it with the last one's.
+    let shape_file = shape::Shape::file_for(&out);
+    let shape = (!keep && options.cache.dir.is_some())
+        .then(|| shape::Shape::of(handbook, theme.key, options.today));
+    let html_changed = shape
+        .as_ref()
+        .and_then(|s| s.changed_html(&options.cache, &shape_file, &previous));
+    let writer = output::Writer::new(&out, previous)?;
+    let search_dir = format!("{ASSET_DIR}/{}", crate::search::SEARCH_DIR);
+    // Only the HTML or text of documents changed since the last build: the pages that show
+    // no changed document, and every file but the print view and the search index, stay.
+    let search_files = format!("{search_dir}/");
+    let html_changed = html_changed.filter(|_| {
+        writer.keep_previous(|path| path == "print.html" || path.starts_with(&search_files))
+    });
+    if let Some(changed) = &html_changed {
+        let n = changed.iter().filter(|&&c| c).count();
+        log::info!(
+            "only the text of {n} document{} changed: the pages that do not show it stay",
+            if n == 1 { "" } else { "s" }
+        );
+    }
     let searchable = handbook.config.output.html.search.enable;
     let shared = Shared::new(handbook, &facts, &nav, &theme);
     let rows = Rows::new(handbook.documents.len());
@@ -180,7 +204,7 @@ fn build_with(
 
     let order = nav.reading_order();
     let sections = nav.sections_by_dir();
-    let search_dir = format!("{ASSET_DIR}/{}", crate::search::SEARCH_DIR);
+
     if !writer.is_update() {
         // A clean build writes every file: make the folders once, up front.
         let mut dirs: BTreeSet<&str> = BTreeSet::new();
@@ -251,6 +275,20 @@ fn build_with(
                         .index_doc
                         .map_or(&sections[dir].url, |i| &handbook.documents[i].source),
                 });
+                if let Some(changed) = &html_changed {
+                    let (url, doc) = match page {
+                        PageRef::Doc(i) => (handbook.documents[*i].url.as_str(), Some(*i)),
+                        PageRef::Section(dir) => {
+                            (sections[dir].url.as_str(), sections[dir].index_doc)
+                        }
+                    };
+                    if !doc.is_some_and(|i| changed[i]) {
+                        if let Some(key) = writer.previous_key(url) {
+                            progress.inc(1);
+                            return Ok(key);
+                        }
+                    }
+                }
                 let mut view = site.page_view(*page, prev, next, &sections);
                 let key = site.fingerprint(&mut view);
                 writer.emit(view.url(), key, || site.render_view(&view))?;
@@ -287,6 +325,10 @@ fn build_with(
                 writer.emit_bytes(&a.rel, &bytes)?;
                 Ok(())
             })?;
+            if html_changed.is_some() {
+                // Generated from the handbook's shape alone: kept.
+                return Ok(());
+            }
             site.extras()
                 .par_iter()
                 .try_for_each(|extra| -> Result<()> {
@@ -322,6 +364,9 @@ fn build_with(
     let update = writer.is_update();
     let (pages, written) = writer.commit()?;
     pages.save(&options.cache, &pages_file);
+    if let Some(shape) = &shape {
+        shape.save(&options.cache, &shape_file, &pages);
+    }
     let pages = if keep { pages } else { cache::Pages::default() };
     log::info!(
         "{} the output in {:.2?} ({written} files written)",

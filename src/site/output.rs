@@ -254,6 +254,38 @@ impl Writer {
         lock(&self.removed).push(path.to_string());
     }
 
+    /// The hash the last build recorded for `path`, in an update.
+    pub fn previous_key(&self, path: &str) -> Option<crate::cache::Key> {
+        self.previous
+            .by_path
+            .get(path)
+            .copied()
+            .filter(|_| self.update)
+    }
+
+    /// Keeps every file of the output as it is, but those `except` names, unless emitted
+    /// again: for a build that knows what did not change. Call it before emitting. Keeps
+    /// nothing, and returns false, when one of them is missing from the output (removed by
+    /// hand): the build must then make everything.
+    pub fn keep_previous(&self, except: impl Fn(&str) -> bool + Sync) -> bool {
+        use rayon::prelude::*;
+        if !self.update {
+            return false;
+        }
+        let kept: Vec<(&String, &crate::cache::Key)> = self
+            .previous
+            .by_path
+            .iter()
+            .filter(|(path, _)| !except(path))
+            .collect();
+        let dest = &self.staging.dest;
+        if !kept.par_iter().all(|(path, _)| dest.join(path).is_file()) {
+            return false;
+        }
+        lock(&self.next).extend(kept.into_iter().map(|(path, key)| (path.clone(), *key)));
+        true
+    }
+
     /// Whether only changed files are written.
     pub fn is_update(&self) -> bool {
         self.update

@@ -434,7 +434,7 @@ fn catalog_json_is_written_again_only_when_an_entry_changes() {
     let stderr = build(&book);
     assert!(written(&stderr) >= 1, "{stderr}");
     assert!(
-        stderr.contains("catalog.json: no entry changed"),
+        stderr.contains("catalog.json: no entry changed") || stderr.contains("only the text of"),
         "the catalog is not made again when no entry changed:\n{stderr}"
     );
     assert_eq!(
@@ -468,4 +468,96 @@ fn catalog_json_is_written_again_only_when_an_entry_changes() {
         .unwrap_or_else(|| panic!("no entry for {source}"));
     assert_eq!(entry["status"], "retired");
     assert_like_clean(&book, "a status edit");
+}
+
+/// The modification time of a file of the output.
+fn modified(book: &TestBook, rel: &str) -> std::time::SystemTime {
+    std::fs::metadata(book.out().join(rel))
+        .unwrap()
+        .modified()
+        .unwrap()
+}
+
+#[test]
+fn when_only_text_changed_only_the_pages_that_show_it_are_made() {
+    let book = TestBook::fixture("generated/handbook");
+    build(&book);
+    let runbook = a_runbook(&book, "index.md");
+    let page = format!(
+        "runbooks/{}.html",
+        runbook.file_stem().unwrap().to_string_lossy()
+    );
+    let other = a_runbook(&book, runbook.file_name().unwrap().to_str().unwrap());
+    let other_page = format!(
+        "runbooks/{}.html",
+        other.file_stem().unwrap().to_string_lossy()
+    );
+    let kept = [
+        "health.html",
+        "catalog.json",
+        "sitemap.xml",
+        "_opsbook/nav.js",
+    ];
+    let before: Vec<_> = kept
+        .iter()
+        .chain([&other_page.as_str()])
+        .map(|f| modified(&book, f))
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+
+    // A body edit and a new picture under the same name: the page, the print view, the
+    // search index and the picture are made again, nothing else.
+    edit(&runbook, |t| t + "\nA paragraph about `vacuum full`.\n");
+    let picture = book.root().join("content/runbooks/diagram.png");
+    std::fs::write(&picture, b"\x89PNG\r\n\x1a\nfirst").unwrap();
+    build(&book);
+    std::fs::write(&picture, b"\x89PNG\r\n\x1a\nsecond").unwrap();
+    edit(&runbook, |t| t + "\nAnd another about `reindex`.\n");
+    let stderr = build(&book);
+    assert!(
+        stderr.contains("only the text of 1 document changed"),
+        "{stderr}"
+    );
+    assert!(book.read(&page).contains("reindex"));
+    assert_eq!(
+        std::fs::read(book.out().join("runbooks/diagram.png")).unwrap(),
+        b"\x89PNG\r\n\x1a\nsecond"
+    );
+    let after: Vec<_> = kept
+        .iter()
+        .chain([&other_page.as_str()])
+        .map(|f| modified(&book, f))
+        .collect();
+    assert_eq!(before, after, "{kept:?} and {other_page} were kept");
+    assert_like_clean(&book, "a text edit");
+
+    // A section's own page (here the home page) shows its index document's text.
+    let index = book.root().join("content/index.md");
+    edit(&index, |t| t + "\nA note for the whole handbook.\n");
+    let stderr = build(&book);
+    assert!(
+        stderr.contains("only the text of 1 document changed"),
+        "{stderr}"
+    );
+    assert!(book.read("index.html").contains("whole handbook"));
+    assert_like_clean(&book, "an index document edit");
+
+    // A page removed from the output by hand: everything is made, and it is back.
+    std::fs::remove_file(book.out().join(&other_page)).unwrap();
+    edit(&runbook, |t| t + "\nOne more line.\n");
+    let stderr = build(&book);
+    assert!(!stderr.contains("only the text"), "{stderr}");
+    assert_like_clean(&book, "a page removed by hand");
+
+    // More than text: a heading, the date.
+    edit(&runbook, |t| t + "\n## A new heading\n\nWith text.\n");
+    let stderr = build(&book);
+    assert!(!stderr.contains("only the text"), "{stderr}");
+    assert_like_clean(&book, "a new heading");
+    let stderr = book
+        .cmd(&["-v", "build", "--today", "2026-12-30"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&stderr.stderr);
+    assert!(!stderr.contains("only the text"), "{stderr}");
 }

@@ -297,70 +297,79 @@ fn build_with(
             })
             .collect()
     };
+    // The print view (on an incremental build mostly a copy of the last one, in the kernel)
+    // beside everything else that is left, once the pages' keys are known.
+    let finish = |page_keys: &[cache::Key]| -> Result<()> {
+        progress.finish_and_clear();
+        log::info!(
+            "rendered {} pages in {:.2?}",
+            order.len(),
+            started.elapsed()
+        );
+        let (print, rest) = rayon::join(
+            || site.write_print(&writer, page_keys, &options.cache),
+            || -> Result<()> {
+                handbook.assets.par_iter().try_for_each(|a| -> Result<()> {
+                    let bytes = std::fs::read(&a.path)
+                        .with_context(|| format!("could not copy {}", a.path.display()))?;
+                    writer.emit_bytes(&a.rel, &bytes)?;
+                    Ok(())
+                })?;
+                if html_changed.is_some() {
+                    // Generated from the handbook's shape alone: kept.
+                    return Ok(());
+                }
+                site.extras()
+                    .par_iter()
+                    .try_for_each(|extra| -> Result<()> {
+                        let mut view = site.extra_view(*extra);
+                        let key = site.fingerprint(&mut view);
+                        writer.emit(view.url(), key, || site.render_view(&view))?;
+                        Ok(())
+                    })?;
+                let mut not_found = site.not_found_view();
+                let key = site.fingerprint(&mut not_found);
+                writer.emit("404.html", key, || site.render_view(&not_found))?;
+                for (name, bytes) in site.generated_assets() {
+                    writer.emit_bytes(&format!("{ASSET_DIR}/{name}"), &bytes)?;
+                }
+                let section_urls: Vec<String> = sections.values().map(|s| s.url.clone()).collect();
+                writer.emit_bytes(
+                    "sitemap.xml",
+                    catalog::sitemap_xml(handbook, &section_urls).as_bytes(),
+                )?;
+                let catalog = catalog::Catalog::new(handbook, &facts);
+                if !writer.emit("catalog.json", catalog.key(), || Ok(catalog.json()))? {
+                    log::info!("catalog.json: no entry changed");
+                }
+                Ok(())
+            },
+        );
+        print?;
+        rest?;
+        log::info!(
+            "wrote the print view, generated pages, assets and files in {:.2?}",
+            started.elapsed()
+        );
+        Ok(())
+    };
     // A clean build writes the index files first: written, their memory is free for the
     // pages. An incremental one reads the kept index (one thread) while the pages' keys are
-    // made.
+    // made and the print view and the rest are written.
     let ((live_search, _saving), page_keys) = if writer.is_update() {
-        let (search, pages) = rayon::join(search, pages);
+        let (search, pages) = rayon::join(search, || -> Result<Vec<cache::Key>> {
+            let keys = pages()?;
+            finish(&keys)?;
+            Ok(keys)
+        });
         (search?, pages?)
     } else {
         let search = search()?;
-        (search, pages()?)
+        let keys = pages()?;
+        finish(&keys)?;
+        (search, keys)
     };
-    progress.finish_and_clear();
-    log::info!(
-        "rendered {} pages in {:.2?}",
-        order.len(),
-        started.elapsed()
-    );
 
-    // The print view (on an incremental build mostly a copy of the last one, in the kernel)
-    // beside everything else that is left.
-    let (print, rest) = rayon::join(
-        || site.write_print(&writer, &page_keys, &options.cache),
-        || -> Result<()> {
-            handbook.assets.par_iter().try_for_each(|a| -> Result<()> {
-                let bytes = std::fs::read(&a.path)
-                    .with_context(|| format!("could not copy {}", a.path.display()))?;
-                writer.emit_bytes(&a.rel, &bytes)?;
-                Ok(())
-            })?;
-            if html_changed.is_some() {
-                // Generated from the handbook's shape alone: kept.
-                return Ok(());
-            }
-            site.extras()
-                .par_iter()
-                .try_for_each(|extra| -> Result<()> {
-                    let mut view = site.extra_view(*extra);
-                    let key = site.fingerprint(&mut view);
-                    writer.emit(view.url(), key, || site.render_view(&view))?;
-                    Ok(())
-                })?;
-            let mut not_found = site.not_found_view();
-            let key = site.fingerprint(&mut not_found);
-            writer.emit("404.html", key, || site.render_view(&not_found))?;
-            for (name, bytes) in site.generated_assets() {
-                writer.emit_bytes(&format!("{ASSET_DIR}/{name}"), &bytes)?;
-            }
-            let section_urls: Vec<String> = sections.values().map(|s| s.url.clone()).collect();
-            writer.emit_bytes(
-                "sitemap.xml",
-                catalog::sitemap_xml(handbook, &section_urls).as_bytes(),
-            )?;
-            let catalog = catalog::Catalog::new(handbook, &facts);
-            if !writer.emit("catalog.json", catalog.key(), || Ok(catalog.json()))? {
-                log::info!("catalog.json: no entry changed");
-            }
-            Ok(())
-        },
-    );
-    print?;
-    rest?;
-    log::info!(
-        "wrote the print view, generated pages, assets and files in {:.2?}",
-        started.elapsed()
-    );
     let update = writer.is_update();
     let (pages, written) = writer.commit()?;
     pages.save(&options.cache, &pages_file);

@@ -10,7 +10,7 @@ use crate::diagnostics::{Diagnostic, Severity};
 use crate::handbook::{Asset, Document};
 use crate::links::{self, relative_url, Target};
 use rayon::prelude::*;
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::OnceLock;
 
@@ -199,6 +199,8 @@ fn link_text(path: &str) -> String {
 /// Everything a link can point at, indexed.
 struct Lookup<'a> {
     documents: &'a [Document],
+    /// Each document's position, by its path relative to the content folder.
+    by_rel: FxHashMap<&'a str, usize>,
     assets: FxHashSet<&'a str>,
     /// Folders that hold at least one document, so they have a section page.
     folders: FxHashSet<&'a str>,
@@ -229,6 +231,12 @@ impl<'a> Lookup<'a> {
         }
         Lookup {
             documents: inputs.documents,
+            by_rel: inputs
+                .documents
+                .iter()
+                .enumerate()
+                .map(|(i, d)| (d.rel.as_str(), i))
+                .collect(),
             assets: inputs.assets.iter().map(|a| a.rel.as_str()).collect(),
             folders,
             unpublished: inputs.unpublished,
@@ -239,9 +247,7 @@ impl<'a> Lookup<'a> {
     }
 
     fn position(&self, rel: &str) -> Option<usize> {
-        self.documents
-            .binary_search_by(|d| d.rel.as_str().cmp(rel))
-            .ok()
+        self.by_rel.get(rel).copied()
     }
 
     /// Where a link written in document `from` leads: `Ok(Some(doc))` for another page of the

@@ -775,11 +775,17 @@ impl Body {
     pub fn get(&self) -> anyhow::Result<&str> {
         match &self.0 {
             BodyRepr::Owned { text, .. } => Ok(text),
-            BodyRepr::Stored { text, .. } => {
+            BodyRepr::Stored {
+                file,
+                at,
+                len,
+                key,
+                text,
+            } => {
                 if let Some(text) = text.get() {
                     return Ok(text);
                 }
-                let read = self.load()?;
+                let read = load_text(file, *at..*at + *len, *key)?;
                 Ok(text.get_or_init(|| read))
             }
         }
@@ -788,45 +794,18 @@ impl Body {
     /// The text, read from where it is kept each time it is asked for and not kept in
     /// memory: for a text that one step of a build needs once.
     pub fn read(&self) -> anyhow::Result<std::borrow::Cow<'_, str>> {
-        match self.in_memory() {
-            Some(text) => Ok(std::borrow::Cow::Borrowed(text)),
-            None => self.load().map(std::borrow::Cow::Owned),
-        }
-    }
-
-    /// Reads a stored text and checks it against its hash.
-    fn load(&self) -> anyhow::Result<String> {
-        let BodyRepr::Stored {
-            file, at, len, key, ..
-        } = &self.0
-        else {
-            return Ok(self.in_memory().unwrap_or_default().to_string());
-        };
-        let mut bytes = Vec::new();
-        let read = file
-            .read(*at..*at + *len, &mut bytes)
-            .ok()
-            .and_then(|()| String::from_utf8(bytes).ok())
-            .filter(|t| Hasher::new().piece(t.as_bytes()).finish() == *key);
-        match read {
-            Some(read) => Ok(read),
-            None if file.unnamed => anyhow::bail!(
-                "could not read back a document's text set aside in an unnamed file in {} (was the disk full?)",
-                file.path.display()
-            ),
-            None => {
-                // Removed, so that the next build makes the documents again.
-                let removed = std::fs::remove_file(&file.path).is_ok();
-                anyhow::bail!(
-                    "the build cache {} is damaged (a document's text in it no longer matches its hash){}",
-                    file.path.display(),
-                    if removed {
-                        "; it was removed: build again"
-                    } else {
-                        "; build again with --no-cache"
-                    }
-                )
-            }
+        match &self.0 {
+            BodyRepr::Owned { text, .. } => Ok(std::borrow::Cow::Borrowed(text)),
+            BodyRepr::Stored {
+                file,
+                at,
+                len,
+                key,
+                text,
+            } => match text.get() {
+                Some(text) => Ok(std::borrow::Cow::Borrowed(text)),
+                None => load_text(file, *at..*at + *len, *key).map(std::borrow::Cow::Owned),
+            },
         }
     }
 
@@ -835,6 +814,36 @@ impl Body {
         match &self.0 {
             BodyRepr::Owned { text, .. } => Some(text),
             BodyRepr::Stored { text, .. } => text.get().map(String::as_str),
+        }
+    }
+}
+
+/// The text kept at `range` of `file`, checked against its hash `key`.
+fn load_text(file: &EntryFile, range: Range<usize>, key: Key) -> anyhow::Result<String> {
+    let mut bytes = Vec::new();
+    let read = file
+        .read(range, &mut bytes)
+        .ok()
+        .and_then(|()| String::from_utf8(bytes).ok())
+        .filter(|t| Hasher::new().piece(t.as_bytes()).finish() == key);
+    match read {
+        Some(read) => Ok(read),
+        None if file.unnamed => anyhow::bail!(
+            "could not read back a document's text set aside in an unnamed file in {} (was the disk full?)",
+            file.path.display()
+        ),
+        None => {
+            // Removed, so that the next build makes the documents again.
+            let removed = std::fs::remove_file(&file.path).is_ok();
+            anyhow::bail!(
+                "the build cache {} is damaged (a document's text in it no longer matches its hash){}",
+                file.path.display(),
+                if removed {
+                    "; it was removed: build again"
+                } else {
+                    "; build again with --no-cache"
+                }
+            )
         }
     }
 }
@@ -1177,9 +1186,22 @@ impl Pages {
     }
 
     pub fn save(&self, store: &Store, file: &str) {
+        store.write(file, self.sorted().map(|(p, k)| (*k, p.as_bytes())));
+    }
+
+    /// A hash of every path with its hash.
+    pub fn key(&self) -> Key {
+        let mut hasher = Hasher::new();
+        for (path, key) in self.sorted() {
+            hasher.piece(path.as_bytes()).piece(&key.to_le_bytes());
+        }
+        hasher.finish()
+    }
+
+    fn sorted(&self) -> impl Iterator<Item = (&String, &Key)> {
         let mut entries: Vec<(&String, &Key)> = self.by_path.iter().collect();
         entries.sort_unstable();
-        store.write(file, entries.into_iter().map(|(p, k)| (*k, p.as_bytes())));
+        entries.into_iter()
     }
 
     /// Forgets everything, e.g. when the output folder is not the one these hashes describe.

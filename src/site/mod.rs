@@ -179,7 +179,7 @@ fn build_with(
     // no changed document, and every file but the print view and the search index, stay.
     let search_files = format!("{search_dir}/");
     let html_changed = html_changed.filter(|_| {
-        writer.keep_previous(|path| path == "print.html" || path.starts_with(&search_files))
+        writer.keep_previous(|path| path == print::PRINT || path.starts_with(&search_files))
     });
     if let Some(changed) = &html_changed {
         let n = changed.iter().filter(|&&c| c).count();
@@ -210,11 +210,7 @@ fn build_with(
         let mut dirs: BTreeSet<&str> = BTreeSet::new();
         dirs.insert(ASSET_DIR);
         for page in &order {
-            let url = match page {
-                PageRef::Section(dir) => sections[dir].url.as_str(),
-                PageRef::Doc(i) => handbook.documents[*i].url.as_str(),
-            };
-            if let Some((dir, _)) = url.rsplit_once('/') {
+            if let Some((dir, _)) = page.url(&handbook.documents, &sections).rsplit_once('/') {
                 dirs.insert(dir);
             }
         }
@@ -276,13 +272,8 @@ fn build_with(
                         .map_or(&sections[dir].url, |i| &handbook.documents[i].source),
                 });
                 if let Some(changed) = &html_changed {
-                    let (url, doc) = match page {
-                        PageRef::Doc(i) => (handbook.documents[*i].url.as_str(), Some(*i)),
-                        PageRef::Section(dir) => {
-                            (sections[dir].url.as_str(), sections[dir].index_doc)
-                        }
-                    };
-                    if !doc.is_some_and(|i| changed[i]) {
+                    if !page.shown_doc(&sections).is_some_and(|i| changed[i]) {
+                        let url = page.url(&handbook.documents, &sections);
                         if let Some(key) = writer.previous_key(url) {
                             progress.inc(1);
                             return Ok(key);
@@ -572,11 +563,7 @@ pub fn update_text(
     log::debug!("update: site in {:.2?}", started.elapsed());
     let mut pages = Vec::new();
     for (i, _) in replaced {
-        let shown_on = |page: &PageRef<'_>| match page {
-            PageRef::Doc(d) => d == i,
-            PageRef::Section(dir) => sections[dir].index_doc == Some(*i),
-        };
-        pages.extend((0..order.len()).filter(|&k| shown_on(&order[k])));
+        pages.extend((0..order.len()).filter(|&k| order[k].shown_doc(&sections) == Some(*i)));
     }
     let mut keys = Vec::new();
     let search_dir = format!("{ASSET_DIR}/{}", crate::search::SEARCH_DIR);

@@ -67,6 +67,24 @@ pub enum PageRef<'a> {
     Doc(usize),
 }
 
+impl<'a> PageRef<'a> {
+    /// The page's path in the site.
+    pub fn url<'b>(&self, documents: &'b [Document], sections: &SectionsByDir<'b>) -> &'b str {
+        match self {
+            PageRef::Section(dir) => &sections[dir].url,
+            PageRef::Doc(i) => &documents[*i].url,
+        }
+    }
+
+    /// The document whose text the page shows: its own, or a section's index document.
+    pub fn shown_doc(&self, sections: &SectionsByDir<'_>) -> Option<usize> {
+        match self {
+            PageRef::Section(dir) => sections[dir].index_doc,
+            PageRef::Doc(i) => Some(*i),
+        }
+    }
+}
+
 /// The navigation of a handbook.
 #[derive(Debug, Clone)]
 pub struct Nav {

@@ -162,7 +162,7 @@ fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('"', "&quot;")
 }
 
-const PRINT: &str = "print.html";
+pub(super) const PRINT: &str = "print.html";
 
 /// Where each part of the print view written last is in its file, kept in the build cache,
 /// so that the next build copies the parts that did not change instead of rendering them.
@@ -308,10 +308,7 @@ impl<'a> Site<'a> {
             HashSet::with_capacity_and_hasher(order.len(), Default::default());
         let mut pages_key = Hasher::new();
         for page in &order {
-            let url = match page {
-                PageRef::Section(dir) => sections[dir].url.as_str(),
-                PageRef::Doc(i) => docs[*i].url.as_str(),
-            };
+            let url = page.url(docs, &sections);
             pages.insert(url);
             pages_key.piece(url.as_bytes());
         }

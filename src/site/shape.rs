@@ -64,7 +64,7 @@ impl Shape {
     ) -> Option<Vec<bool>> {
         let (_, (docs, saved_pages)) = store
             .load_value::<Key, (Vec<(Key, Key)>, Key)>(file, |global| *global == self.global)?;
-        if saved_pages != pages_key(pages) || docs.len() != self.docs.len() {
+        if saved_pages != pages.key() || docs.len() != self.docs.len() {
             return None;
         }
         self.docs
@@ -76,17 +76,6 @@ impl Shape {
 
     /// Saves the shape in `file`, with the hashes of the output's files it was built into.
     pub(super) fn save(&self, store: &Store, file: &str, pages: &cache::Pages) {
-        store.save_value(file, &self.global, &(&self.docs, pages_key(pages)));
+        store.save_value(file, &self.global, &(&self.docs, pages.key()));
     }
-}
-
-/// A hash of the hashes of an output's files.
-fn pages_key(pages: &cache::Pages) -> Key {
-    let mut entries: Vec<(&String, &Key)> = pages.by_path.iter().collect();
-    entries.sort_unstable();
-    let mut hasher = Hasher::new();
-    for (path, key) in entries {
-        hasher.piece(path.as_bytes()).piece(&key.to_le_bytes());
-    }
-    hasher.finish()
 }

@@ -190,6 +190,7 @@ impl Handbook {
     /// Like [`Handbook::load`], reusing what `reuse` holds from earlier runs. The result is
     /// the same; only the time it takes differs.
     pub fn load_reusing(root: &Path, options: &LoadOptions, reuse: Reuse<'_>) -> Result<Handbook> {
+        let started = std::time::Instant::now();
         let (config, mut diagnostics) = Config::load(root)?;
         let types = DocTypes::new(&config);
         let owners = match Owners::load(root) {
@@ -214,6 +215,10 @@ impl Handbook {
         // longer than sorting their paths).
         markdown_files.sort_unstable_by(|a, b| a.1.cmp(&b.1));
         diagnostics.extend(walk_diagnostics);
+        log::debug!(
+            "load: walked the content folder in {:.2?}",
+            started.elapsed()
+        );
 
         let ctx = LoadContext {
             types: &types,
@@ -237,6 +242,7 @@ impl Handbook {
             })
             .collect();
         crate::highlight::forget_lines();
+        log::debug!("load: read the Markdown files in {:.2?}", started.elapsed());
         let mut documents = Vec::with_capacity(loaded.len());
         let mut unpublished = BTreeMap::new();
         for ((loaded, diags), (_, rel)) in loaded.into_iter().zip(&markdown_files) {
@@ -272,6 +278,10 @@ impl Handbook {
             &src_prefix,
             &generated,
         ));
+        log::debug!(
+            "load: follow-ups, owners and tags in {:.2?}",
+            started.elapsed()
+        );
         let (graph, link_diagnostics) = graph::compute(&graph::Inputs {
             documents: &documents,
             assets: &assets,
@@ -281,6 +291,7 @@ impl Handbook {
         });
         diagnostics.extend(link_diagnostics);
         diagnostics::sort(&mut diagnostics);
+        log::debug!("load: links in {:.2?}", started.elapsed());
         Ok(Handbook {
             root: root.to_path_buf(),
             config,

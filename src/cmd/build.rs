@@ -77,10 +77,7 @@ pub fn run(args: Args, quiet: bool) -> anyhow::Result<Outcome> {
     let report = std::thread::scope(|scope| {
         // Dropped once saved: the build needs none of them (77 MB for 50,000 pages).
         let store = &store;
-        scope.spawn(move || {
-            let mut highlights = highlights;
-            highlights.save(store);
-        });
+        scope.spawn(move || highlights.save(store));
         opsbook::build(&handbook, &options)
     })?;
     // The process ends here: its memory goes back whole, without freeing each of the

@@ -165,6 +165,10 @@ fn build_with(
     let nav = Nav::new(&handbook.documents, &handbook.types);
     let pages_file = cache::Pages::file_for(&out);
     let previous = cache::Pages::load(&options.cache, &pages_file);
+    log::debug!(
+        "prepare: theme, facts, nav and last page keys in {:.2?}",
+        started.elapsed()
+    );
     // A build that keeps its state for updates (`serve`) has its own way; the others record
     // the handbook's shape for the next build, and compare it with the last one's.
     let shape_file = shape::Shape::file_for(&out);
@@ -173,6 +177,7 @@ fn build_with(
     let html_changed = shape
         .as_ref()
         .and_then(|s| s.changed_html(&options.cache, &shape_file, &previous));
+    log::debug!("prepare: the handbook's shape in {:.2?}", started.elapsed());
     let writer = output::Writer::new(&out, previous)?;
     let search_dir = format!("{ASSET_DIR}/{}", crate::search::SEARCH_DIR);
     // Only the HTML or text of documents changed since the last build: the pages that show
@@ -181,6 +186,7 @@ fn build_with(
     let html_changed = html_changed.filter(|_| {
         writer.keep_previous(|path| path == print::PRINT || path.starts_with(&search_files))
     });
+    log::debug!("prepare: output checked in {:.2?}", started.elapsed());
     if let Some(changed) = &html_changed {
         let n = changed.iter().filter(|&&c| c).count();
         log::info!(

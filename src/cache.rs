@@ -32,7 +32,7 @@ const MARKER_TEXT: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
 # This folder is opsbook's build cache; `opsbook clean` removes it.\n";
 
 /// Bumped when anything cached here would come out differently for the same input.
-const FORMAT: &str = "opsbook-cache 4";
+const FORMAT: &str = "opsbook-cache 5";
 
 /// The bytes before a cache file's first entry: the format line.
 const HEADER_LEN: usize = FORMAT.len() + 1;
@@ -1320,7 +1320,7 @@ mod tests {
     fn highlights_round_trip_and_keep_only_what_was_used() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::at(dir.path().join("cache"));
-        let mut h = Highlights::load(&store);
+        let h = Highlights::load(&store);
         let calls = std::cell::Cell::new(0);
         let get = |h: &Highlights, code: &str| {
             h.get_or::<()>("rust", code, || {
@@ -1335,7 +1335,7 @@ mod tests {
         assert_eq!(calls.get(), 2);
         h.save(&store);
 
-        let mut again = Highlights::load(&store);
+        let again = Highlights::load(&store);
         assert_eq!(again.len(), 2);
         assert_eq!(get(&again, "two"), "<b>two</b>");
         assert_eq!(calls.get(), 2, "a cached block is not highlighted again");
@@ -1357,7 +1357,7 @@ mod tests {
             h.get_or::<()>("sh", code, || Ok(format!("<i>{code}</i>")))
                 .unwrap()
         };
-        let mut h = Highlights::load(&store);
+        let h = Highlights::load(&store);
         for i in 0..10 {
             make(&h, &format!("block {i}"));
         }
@@ -1365,7 +1365,7 @@ mod tests {
         let first = size();
 
         // Everything used, nothing made: the file is not touched.
-        let mut h = Highlights::load(&store);
+        let h = Highlights::load(&store);
         for i in 0..10 {
             make(&h, &format!("block {i}"));
         }
@@ -1375,13 +1375,13 @@ mod tests {
 
         // One block made anew, one dropped: appended to the file.
         std::fs::remove_file(&path).unwrap();
-        let mut h = Highlights::load(&store);
+        let h = Highlights::load(&store);
         for i in 0..10 {
             make(&h, &format!("block {i}"));
         }
         h.save(&store);
         assert_eq!(size(), first);
-        let mut h = Highlights::load(&store);
+        let h = Highlights::load(&store);
         for i in 1..10 {
             make(&h, &format!("block {i}"));
         }

@@ -73,7 +73,9 @@ pub struct SearchIndex {
     /// Sorted by term; each posting list sorted by target.
     #[serde(with = "packed")]
     pub terms: Vec<(String, Vec<Posting>)>,
-    /// For each target, the start of its text, for result snippets.
+    /// For each target, the start of its text, for result snippets. Not kept in the build
+    /// cache: made again from the documents for the few chunks an update changes.
+    #[serde(skip)]
     pub snippets: Vec<String>,
 }
 
@@ -497,9 +499,8 @@ impl Dictionary {
     }
 }
 
-/// The postings of one document (sorted by term, then target) and its targets' snippets.
-pub(super) fn document_postings(s: &Source<'_>, base: u32) -> DocumentTerms {
-    // The sections: the top, then one per heading, as byte ranges of the text.
+/// Where the sections of `s` start and end in its text: the top, then one per heading.
+fn section_bounds(s: &Source<'_>) -> Vec<usize> {
     let mut bounds: Vec<usize> = Vec::with_capacity(s.headings.len() + 2);
     bounds.push(s.body_start.min(s.text.len()));
     for (_, _, offset) in &s.headings {
@@ -507,6 +508,38 @@ pub(super) fn document_postings(s: &Source<'_>, base: u32) -> DocumentTerms {
         bounds.push((*offset).clamp(last, s.text.len()));
     }
     bounds.push(s.text.len());
+    bounds
+}
+
+/// Section `k` of `s` (see [`section_bounds`]), and its text after its heading: what its
+/// snippet is made from.
+fn section<'t>(s: &Source<'t>, bounds: &[usize], k: usize) -> (&'t str, &'t str) {
+    let section = s.text.get(bounds[k]..bounds[k + 1]).unwrap_or("");
+    let body = match k {
+        0 => section,
+        _ => {
+            let heading = s.headings[k - 1].0;
+            section
+                .trim_start()
+                .strip_prefix(heading)
+                .unwrap_or(section)
+        }
+    };
+    (section, body)
+}
+
+/// The snippets of the targets of `s`: those [`document_postings`] gives, without the work
+/// of the postings.
+pub fn document_snippets(s: &Source<'_>) -> Vec<String> {
+    let bounds = section_bounds(s);
+    (0..=s.headings.len())
+        .map(|k| snippet(section(s, &bounds, k).1))
+        .collect()
+}
+
+/// The postings of one document (sorted by term, then target) and its targets' snippets.
+pub(super) fn document_postings(s: &Source<'_>, base: u32) -> DocumentTerms {
+    let bounds = section_bounds(s);
     let mut meta = String::new();
     for word in s
         .owners
@@ -532,17 +565,7 @@ pub(super) fn document_postings(s: &Source<'_>, base: u32) -> DocumentTerms {
     add(&mut folded, base, Field::Meta, &meta);
     let mut snippets = Vec::with_capacity(s.headings.len() + 1);
     for k in 0..=s.headings.len() {
-        let section = s.text.get(bounds[k]..bounds[k + 1]).unwrap_or("");
-        let body = match k {
-            0 => section,
-            _ => {
-                let heading = s.headings[k - 1].0;
-                section
-                    .trim_start()
-                    .strip_prefix(heading)
-                    .unwrap_or(section)
-            }
-        };
+        let (section, body) = section(s, &bounds, k);
         snippets.push(snippet(body));
         add(&mut folded, base + k as u32, Field::Body, section);
         if k > 0 {

@@ -23,7 +23,16 @@ pub struct Live {
     manifest: Vec<u8>,
     /// Every file but `index.js`, by name, with the hash of its contents.
     files: BTreeMap<String, Key>,
+    /// Whether `index.snippets` holds every target's snippet. An index loaded from the build
+    /// cache holds none (38 MB of 66 for 10,000 pages): the chunks an update changes are made
+    /// again from the documents ([`SnippetsOf`]).
+    snippets_kept: bool,
 }
+
+/// The snippets of document `i`'s targets ([`super::index::document_snippets`] of its
+/// current version),
+/// for an index that does not keep them.
+pub type SnippetsOf<'a> = dyn Fn(usize) -> anyhow::Result<Vec<String>> + Sync + 'a;
 
 /// What an update changes in the search folder.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -78,6 +87,7 @@ impl Live {
             shards,
             manifest: written.manifest,
             files: written.files.into_iter().collect(),
+            snippets_kept: true,
         }
     }
 
@@ -85,13 +95,21 @@ impl Live {
     /// headings) did not change: `changes` holds (position, new version). What each document
     /// had in the index is found in the index itself. Returns the files to write and remove,
     /// or `None`, changing nothing, when an entry changed (the index must then be built
-    /// again).
-    pub fn update(&mut self, changes: &[(usize, Source<'_>)]) -> Option<Update> {
+    /// again). An index without its snippets ([`Live::load`]) makes the chunks the changed
+    /// documents are in again, with `snippets_of` for the other documents in them; it
+    /// returns `None` (then the index is left half updated: build it whole) when that fails
+    /// or when every file of the index changes.
+    pub fn update(
+        &mut self,
+        changes: &[(usize, Source<'_>)],
+        snippets_of: &SnippetsOf<'_>,
+    ) -> Option<Update> {
         if changes.iter().any(|(i, new)| !self.same_entry(*i, new)) {
             return None;
         }
         let mut dirty_shards: BTreeSet<String> = BTreeSet::new();
         let mut dirty_chunks: BTreeSet<usize> = BTreeSet::new();
+        let mut fresh: BTreeMap<usize, Vec<String>> = BTreeMap::new();
         for (i, new) in changes {
             let base = self.first_target[*i];
             let targets = base..base + 1 + new.headings.len() as u32;
@@ -125,6 +143,12 @@ impl Live {
                 self.postings = self.postings + after.len() - before;
                 dirty_shards.insert(shard_key(&term, self.key_len).to_string());
             }
+            if !self.snippets_kept {
+                dirty_chunks
+                    .extend(targets.start as usize / CHUNK..=(targets.end as usize - 1) / CHUNK);
+                fresh.insert(*i, new.snippets);
+                continue;
+            }
             for (k, snippet) in new.snippets.into_iter().enumerate() {
                 let at = base as usize + k;
                 if self.index.snippets[at] != snippet {
@@ -134,6 +158,9 @@ impl Live {
             }
         }
         if key_len(self.postings) != self.key_len {
+            if !self.snippets_kept {
+                return None;
+            }
             // Every shard changes its name: write them all anew.
             let (live, files) = Live::new(std::mem::take(&mut self.index));
             let remove = self
@@ -165,10 +192,23 @@ impl Live {
             }
         }
         for n in dirty_chunks {
-            let end = ((n + 1) * CHUNK).min(self.index.snippets.len());
-            update
-                .write
-                .push(snippet_file(n, &self.index.snippets[n * CHUNK..end]));
+            if self.snippets_kept {
+                let end = ((n + 1) * CHUNK).min(self.index.snippets.len());
+                update
+                    .write
+                    .push(snippet_file(n, &self.index.snippets[n * CHUNK..end]));
+                continue;
+            }
+            let chunk = self
+                .chunk(n, &|d| match fresh.get(&d) {
+                    Some(snippets) => Ok(snippets.clone()),
+                    None => snippets_of(d),
+                })
+                .ok()?;
+            let (name, bytes) = snippet_file(n, &chunk);
+            if self.files.get(&name) != Some(&Hasher::new().piece(&bytes).finish()) {
+                update.write.push((name, bytes));
+            }
         }
         for (name, bytes) in &update.write {
             self.files
@@ -260,29 +300,78 @@ impl Live {
         start..end
     }
 
-    /// The bytes of the index file `name` as it stands; `None` for a name it has no file of.
-    pub fn file(&self, name: &str) -> Option<Vec<u8>> {
+    /// The bytes of the index file `name` as it stands (`snippets_of` as for
+    /// [`Live::update`]); `Ok(None)` for a name it has no file of.
+    pub fn file(
+        &self,
+        name: &str,
+        snippets_of: &SnippetsOf<'_>,
+    ) -> anyhow::Result<Option<Vec<u8>>> {
         if name == "index.js" {
-            return Some(self.index_js());
+            return Ok(Some(self.index_js()));
         }
         if let Some(n) = name
             .strip_prefix("s-")
             .and_then(|n| n.strip_suffix(".js"))
             .and_then(|n| n.parse::<usize>().ok())
         {
-            let chunk = self
-                .index
-                .snippets
-                .get(n * CHUNK..)
-                .filter(|c| !c.is_empty())?;
-            return Some(snippet_file(n, &chunk[..chunk.len().min(CHUNK)]).1);
+            if n * CHUNK >= self.targets() {
+                return Ok(None);
+            }
+            let chunk = self.chunk(n, snippets_of)?;
+            return Ok(Some(snippet_file(n, &chunk).1));
         }
-        let key = self
+        let Some(key) = self
             .shards
             .iter()
-            .find(|key| format!("{}.js", shard_name(key)) == name)?;
+            .find(|key| format!("{}.js", shard_name(key)) == name)
+        else {
+            return Ok(None);
+        };
         let range = self.shard_range(key);
-        Some(format::shard_file(key, self.index.terms[range].iter()).1)
+        Ok(Some(
+            format::shard_file(key, self.index.terms[range].iter()).1,
+        ))
+    }
+
+    /// How many targets the index has: its snippets.
+    fn targets(&self) -> usize {
+        match (self.first_target.last(), self.index.docs.last()) {
+            (Some(&first), Some(doc)) => first as usize + 1 + doc.headings.len(),
+            _ => 0,
+        }
+    }
+
+    /// The snippets of chunk `n` (a valid one): kept, or made from the documents whose
+    /// targets are in it.
+    fn chunk(&self, n: usize, snippets_of: &SnippetsOf<'_>) -> anyhow::Result<Vec<String>> {
+        let range = n * CHUNK..((n + 1) * CHUNK).min(self.targets());
+        if self.snippets_kept {
+            return Ok(self.index.snippets[range].to_vec());
+        }
+        let mut chunk = Vec::with_capacity(range.len());
+        let first_doc = self
+            .first_target
+            .partition_point(|&f| f as usize <= range.start)
+            .saturating_sub(1);
+        for d in first_doc..self.index.docs.len() {
+            let first = self.first_target[d] as usize;
+            if first >= range.end {
+                break;
+            }
+            let snippets = snippets_of(d)?;
+            anyhow::ensure!(
+                snippets.len() == 1 + self.index.docs[d].headings.len(),
+                "the search index's document {d} no longer has its headings"
+            );
+            chunk.extend(
+                (first..)
+                    .zip(snippets)
+                    .filter(|(t, _)| range.contains(t))
+                    .map(|(_, s)| s),
+            );
+        }
+        Ok(chunk)
     }
 
     /// Every file of the index with the hash of its contents, `index.js` first.
@@ -308,10 +397,9 @@ impl Live {
         type Saved = (SearchIndex, Vec<u8>, Vec<(String, Key)>);
         let (sources, (index, manifest, files)) =
             store.load_value::<Vec<Key>, Saved>(name, |keys| wanted(keys))?;
-        Some((
-            sources,
-            Live::from_written(index, format::Written { files, manifest }),
-        ))
+        let mut live = Live::from_written(index, format::Written { files, manifest });
+        live.snippets_kept = false;
+        Some((sources, live))
     }
 
     /// The index as it stands.
@@ -365,7 +453,7 @@ fn in_targets(list: &[Posting], targets: &Range<u32>) -> Range<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::index::build;
+    use super::super::index::{build, document_snippets};
     use super::*;
 
     fn doc<'a>(title: &'a str, text: &'a str, heading_at: Option<usize>) -> Source<'a> {
@@ -384,6 +472,11 @@ mod tests {
                 .unwrap_or_default(),
             body_start: 0,
         }
+    }
+
+    /// For an index that keeps its snippets: never asked.
+    fn kept_snippets(i: usize) -> anyhow::Result<Vec<String>> {
+        panic!("snippets of document {i} asked of an index that keeps them")
     }
 
     /// Applies `update` to the files of a clean build of the index before it.
@@ -406,8 +499,9 @@ mod tests {
             .collect()
     }
 
-    /// An update gives the files a clean build of the new text gives, whatever the size.
-    fn updates_equal_clean_builds(n: usize) {
+    /// An update gives the files a clean build of the new text gives, whatever the size, to
+    /// an index kept in memory or one read back from the build cache without its snippets.
+    fn updates_equal_clean_builds(n: usize, through_cache: bool) {
         let before = texts(n, "alpha");
         let mut after = before.clone();
         after[n / 2] = "intro changed café\nSteps\nrun zzzunique then omega\n".to_string();
@@ -419,12 +513,33 @@ mod tests {
             texts.iter().map(|t| source(t)).collect()
         };
         let (mut live, files) = Live::new(build(&all(&before)));
+        let dir = tempfile::tempdir().unwrap();
+        if through_cache {
+            let store = Store::at(dir.path().to_path_buf());
+            live.save(&store, "search.bin", &[]);
+            live = Live::load(&store, "search.bin", |_| true).unwrap().1;
+            assert!(live.index().snippets.is_empty(), "snippets are not kept");
+        }
         let files: BTreeMap<String, Vec<u8>> = files.into_iter().collect();
         let changes: Vec<_> = [0, n / 2]
             .into_iter()
             .map(|i| (i, source(after[i])))
             .collect();
-        let update = live.update(&changes).expect("only text changed");
+        let asked = std::sync::Mutex::new(Vec::new());
+        let snippets_of = |i: usize| {
+            asked.lock().unwrap().push(i);
+            Ok(document_snippets(&source(after[i])))
+        };
+        let update = live
+            .update(&changes, &snippets_of)
+            .expect("only text changed");
+        let asked = asked.into_inner().unwrap();
+        if through_cache {
+            // The other documents of the changed chunks: 32 of 2 targets each.
+            assert!(!asked.is_empty() && asked.len() <= 64, "{asked:?}");
+        } else {
+            assert!(asked.is_empty(), "{asked:?}");
+        }
         if n >= 6_000 {
             assert!(
                 update.write.len() < files.len() / 2,
@@ -443,15 +558,21 @@ mod tests {
         for (name, bytes) in &clean {
             assert!(updated[name] == *bytes, "{name} differs from a clean build");
         }
-        assert_eq!(*live.index(), build(&all(&after)));
+        let mut expected = build(&all(&after));
+        if through_cache {
+            expected.snippets.clear();
+        }
+        assert_eq!(*live.index(), expected);
     }
 
     #[test]
     fn an_update_writes_what_a_clean_build_writes() {
-        updates_equal_clean_builds(3);
-        updates_equal_clean_builds(400);
-        // Enough postings for shards by leading characters.
-        updates_equal_clean_builds(6_000);
+        for through_cache in [false, true] {
+            updates_equal_clean_builds(3, through_cache);
+            updates_equal_clean_builds(400, through_cache);
+            // Enough postings for shards by leading characters.
+            updates_equal_clean_builds(6_000, through_cache);
+        }
     }
 
     #[test]
@@ -469,30 +590,68 @@ mod tests {
         );
         let (old, mut kept) = Live::load(&store, "search.bin", |_| true).unwrap();
         assert_eq!(old, keys);
-        assert_eq!(kept.index(), live.index());
-        // Every file, made again by name, is the file the build wrote.
+        let without_snippets = SearchIndex {
+            snippets: Vec::new(),
+            ..live.index().clone()
+        };
+        assert_eq!(*kept.index(), without_snippets);
+        // Every file, made again by name, is the file the build wrote (the snippets made
+        // again from the documents).
+        let snippets_of = |i: usize| Ok(document_snippets(&sources[i]));
         let listed: Vec<(&str, Key)> = kept.files().collect();
         assert_eq!(listed.len(), files.len());
         for (name, bytes) in &files {
-            assert_eq!(kept.file(name).as_ref(), Some(bytes), "{name}");
+            assert_eq!(
+                kept.file(name, &snippets_of).unwrap().as_ref(),
+                Some(bytes),
+                "{name}"
+            );
             let key = Hasher::new().piece(bytes).finish();
             assert!(listed.contains(&(name.as_str(), key)), "{name}");
         }
-        assert_eq!(kept.file("t-ffff.js"), None);
-        assert_eq!(kept.file("s-99999.js"), None);
+        assert_eq!(kept.file("t-ffff.js", &snippets_of).unwrap(), None);
+        assert_eq!(kept.file("s-99999.js", &snippets_of).unwrap(), None);
+        // A document whose headings no longer match the index: an error, not a wrong file.
+        let headed = doc("Doc", &before[0], Some(0));
+        let wrong = |_: usize| Ok(document_snippets(&headed));
+        assert!(kept.file("s-0.js", &wrong).is_err());
 
         // Changed text, and a document the same after all: the index of a clean build.
         let changed = format!("{} zebracorn\n", before[17]);
+        let mut after: Vec<Source<'_>> = before.iter().map(|t| doc("Doc", t, None)).collect();
+        after[17] = doc("Doc", &changed, None);
         let update = kept
-            .update(&[
-                (17, doc("Doc", &changed, None)),
-                (3, doc("Doc", &before[3], None)),
-            ])
+            .update(
+                &[
+                    (17, doc("Doc", &changed, None)),
+                    (3, doc("Doc", &before[3], None)),
+                ],
+                &|i| Ok(document_snippets(&after[i])),
+            )
             .unwrap();
         assert!(update.write.len() < 10, "{} files", update.write.len());
-        let mut after = sources;
-        after[17] = doc("Doc", &changed, None);
-        assert_eq!(*kept.index(), build(&after));
+        let clean: BTreeMap<String, Vec<u8>> = format::write(&build(&after)).into_iter().collect();
+        for (name, bytes) in &update.write {
+            assert!(clean[name] == *bytes, "{name} differs from a clean build");
+        }
+        assert!(
+            update.write.iter().any(|(n, _)| n == "s-0.js"),
+            "the changed snippet's chunk"
+        );
+        assert_eq!(
+            *kept.index(),
+            SearchIndex {
+                snippets: Vec::new(),
+                ..build(&after)
+            }
+        );
+        // Snippets that cannot be made: no update.
+        let failing = |_: usize| -> anyhow::Result<Vec<String>> { anyhow::bail!("unreadable") };
+        let again = format!("{changed} again\n");
+        assert_eq!(
+            kept.update(&[(17, doc("Doc", &again, None))], &failing),
+            None
+        );
         assert_ne!(source_key(&after[17]), keys[17]);
         assert_eq!(source_key(&after[3]), keys[3]);
 
@@ -514,10 +673,14 @@ mod tests {
         let shard = format!("{}.js", shard_name(shard_key("qxylophone", live.key_len)));
         // A word with a shard of its own, then gone again.
         let with = format!("{}qxylophone\n", many[5]);
-        let update = live.update(&[(5, doc("Doc", &with, None))]).unwrap();
+        let update = live
+            .update(&[(5, doc("Doc", &with, None))], &kept_snippets)
+            .unwrap();
         assert!(update.write.iter().any(|(n, _)| *n == shard));
         assert!(update.remove.is_empty());
-        let update = live.update(&[(5, doc("Doc", &many[5], None))]).unwrap();
+        let update = live
+            .update(&[(5, doc("Doc", &many[5], None))], &kept_snippets)
+            .unwrap();
         assert_eq!(update.remove, [shard]);
         assert_eq!(*live.index(), build(&sources));
     }
@@ -526,9 +689,12 @@ mod tests {
     fn a_changed_entry_needs_a_new_index() {
         let text = "some words\n";
         let (mut live, _) = Live::new(build(&[doc("One", text, None)]));
-        assert_eq!(live.update(&[(0, doc("Two", text, None))]), None);
         assert_eq!(
-            live.update(&[(3, doc("One", "other", None))]),
+            live.update(&[(0, doc("Two", text, None))], &kept_snippets),
+            None
+        );
+        assert_eq!(
+            live.update(&[(3, doc("One", "other", None))], &kept_snippets),
             None,
             "a document the index does not have"
         );

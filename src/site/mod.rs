@@ -432,6 +432,13 @@ fn write_search(
     // handbook, building the index whole is quicker.
     let few = 64.max(keys.len() / 64);
     let mut changed: Vec<usize> = Vec::new();
+    // The kept index holds no snippets: those of the chunks it writes are made again.
+    let snippets_of = |i: usize| -> Result<Vec<String>> {
+        let d = &handbook.documents[i];
+        let text = d.rendered.text.read()?;
+        let source = Source::with_full_text(handbook, d, &text, state(i));
+        Ok(crate::search::index::document_snippets(&source))
+    };
     let kept = writer
         .is_update()
         .then(|| {
@@ -449,7 +456,7 @@ fn write_search(
             .iter()
             .map(|&i| Ok((i, Source::of(handbook, i, state(i))?)))
             .collect::<Result<_>>()?;
-        if let Some(update) = live.update(&changes) {
+        if let Some(update) = live.update(&changes, &snippets_of) {
             log::info!(
                 "updated the kept search index: {} changed document{} indexed again in {:.2?}",
                 changes.len(),
@@ -463,7 +470,7 @@ fn write_search(
             files.par_iter().try_for_each(|(name, key)| -> Result<()> {
                 if !update.write.iter().any(|(n, _)| n == name) {
                     writer.emit(&path(name), *key, || {
-                        live.file(name)
+                        live.file(name, &snippets_of)?
                             .with_context(|| format!("the search index has no file {name}"))
                     })?;
                 }
@@ -546,7 +553,10 @@ pub fn update_text(
         .collect::<Result<_>>()?;
     let started = std::time::Instant::now();
     let search = match &mut kept.search {
-        Some(live) => match live.update(&changes) {
+        Some(live) => match live.update(&changes, &|i| {
+            let source = crate::search::index::Source::of(handbook, i, state(i))?;
+            Ok(crate::search::index::document_snippets(&source))
+        }) {
             Some(update) => update,
             None => return Ok(None),
         },

@@ -350,22 +350,17 @@ fn build_with(
         );
         Ok(())
     };
-    // A clean build writes the index files first: written, their memory is free for the
-    // pages. An incremental one reads the kept index (one thread) while the pages' keys are
-    // made and the print view and the rest are written.
-    let ((live_search, _saving), page_keys) = if writer.is_update() {
-        let (search, pages) = rayon::join(search, || -> Result<Vec<cache::Key>> {
-            let keys = pages()?;
-            finish(&keys)?;
-            Ok(keys)
-        });
-        (search?, pages?)
-    } else {
-        let search = search()?;
+    // The search index beside the pages: an incremental build reads the kept index (one
+    // thread) while the pages' keys are made and the print view and the rest are written; a
+    // clean build's index leaves a core idle a third of the time (its dictionary is merged on
+    // one thread), which the pages take. Neither holds much of the other's memory: a clean
+    // build of 50,000 pages peaked no higher than with the index first (1.84 GiB).
+    let (search, pages) = rayon::join(search, || -> Result<Vec<cache::Key>> {
         let keys = pages()?;
         finish(&keys)?;
-        (search, keys)
-    };
+        Ok(keys)
+    });
+    let ((live_search, _saving), page_keys) = (search?, pages?);
 
     let update = writer.is_update();
     let (pages, written) = writer.commit()?;

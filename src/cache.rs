@@ -40,7 +40,7 @@ const HEADER_LEN: usize = FORMAT.len() + 1;
 /// The bytes an entry whose value is `value_len` bytes takes in a cache file: key (16),
 /// length (8) and value.
 fn entry_len(value_len: usize) -> usize {
-    24 + value_len
+    ENTRY_HEAD + value_len
 }
 
 /// A 128-bit content hash.
@@ -176,11 +176,7 @@ impl Store {
             Ok(())
         });
         if written {
-            self.replace(&index_path(&path), |w| {
-                w.write_all(FORMAT.as_bytes())?;
-                w.write_all(b"\n")?;
-                write_index(w, &index)
-            });
+            self.replace(&index_path(&path), |w| write_index(w, &index));
         }
     }
 
@@ -413,7 +409,20 @@ fn check_head(bytes: &[u8], key: Key, len: usize) -> std::io::Result<()> {
     }
 }
 
+/// The bytes of one entry in an index: key, start, length.
+const INDEX_RECORD: usize = 32;
+
+/// An index file: the format line, then [`write_index_records`].
 fn write_index(w: &mut impl std::io::Write, index: &[(Key, Range<usize>)]) -> std::io::Result<()> {
+    w.write_all(FORMAT.as_bytes())?;
+    w.write_all(b"\n")?;
+    write_index_records(w, index)
+}
+
+fn write_index_records(
+    w: &mut impl std::io::Write,
+    index: &[(Key, Range<usize>)],
+) -> std::io::Result<()> {
     for (key, range) in index {
         w.write_all(&key.to_le_bytes())?;
         w.write_all(&(range.start as u64).to_le_bytes())?;
@@ -436,7 +445,7 @@ fn append_index(path: &Path, file_len: usize, index: &[(Key, Range<usize>)]) {
         .open(path)
         .and_then(|file| {
             let mut w = std::io::BufWriter::new(&file);
-            write_index(&mut w, index)?;
+            write_index_records(&mut w, index)?;
             w.flush()
         });
     if appended.is_err() {
@@ -449,11 +458,11 @@ fn append_index(path: &Path, file_len: usize, index: &[(Key, Range<usize>)]) {
 fn read_index(path: &Path) -> Option<Entries> {
     let bytes = std::fs::read(path).ok()?;
     let records = bytes.strip_prefix(FORMAT.as_bytes())?.strip_prefix(b"\n")?;
-    if records.len() % 32 != 0 {
+    if records.len() % INDEX_RECORD != 0 {
         return None;
     }
     records
-        .chunks_exact(32)
+        .chunks_exact(INDEX_RECORD)
         .map(|r| {
             let key = Key::from_le_bytes(r[..16].try_into().ok()?);
             let start = usize::try_from(u64::from_le_bytes(r[16..24].try_into().ok()?)).ok()?;
@@ -498,9 +507,6 @@ impl EntryFile {
                 let entries = entries(len, |at, buf| read_at(&file, buf, at as u64).ok())?;
                 // For the next run; one that cannot be written only costs that run time.
                 let _ = crate::files::replace_unsynced_with(&index_path(path), |w| {
-                    use std::io::Write as _;
-                    w.write_all(FORMAT.as_bytes())?;
-                    w.write_all(b"\n")?;
                     write_index(w, &entries)
                 });
                 entries
@@ -597,12 +603,12 @@ fn entries(len: usize, mut read_at: impl FnMut(usize, &mut [u8]) -> Option<()>) 
     }
     let mut entries = Vec::new();
     let mut at = first.len();
-    let mut head = [0u8; 24];
+    let mut head = [0u8; ENTRY_HEAD];
     while at < len {
         read_at(at, &mut head)?;
         let key = Key::from_le_bytes(head[..16].try_into().ok()?);
         let size = usize::try_from(u64::from_le_bytes(head[16..].try_into().ok()?)).ok()?;
-        let start = at + 24;
+        let start = at + ENTRY_HEAD;
         let end = start.checked_add(size).filter(|&end| end <= len)?;
         entries.push((key, start..end));
         at = end;
@@ -1552,7 +1558,7 @@ mod tests {
         let (k0, k1) = (wrong[0].0, wrong[1].0);
         wrong[0].0 = k1;
         wrong[1].0 = k0;
-        let mut bytes = format!("{FORMAT}\n").into_bytes();
+        let mut bytes = Vec::new();
         write_index(&mut bytes, &wrong).unwrap();
         std::fs::write(&idx, bytes).unwrap();
         calls.set(0);

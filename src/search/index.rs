@@ -537,6 +537,16 @@ pub fn document_snippets(s: &Source<'_>) -> Vec<String> {
         .collect()
 }
 
+/// [`document_snippets`] of document `i` of `handbook` with review state `state`, its text
+/// read (from the build cache when it is there) and not kept.
+pub fn snippets_of(handbook: &Handbook, i: usize, state: &str) -> anyhow::Result<Vec<String>> {
+    let d = &handbook.documents[i];
+    let text = d.rendered.text.read()?;
+    Ok(document_snippets(&Source::with_full_text(
+        handbook, d, &text, state,
+    )))
+}
+
 /// The postings of one document (sorted by term, then target) and its targets' snippets.
 pub(super) fn document_postings(s: &Source<'_>, base: u32) -> DocumentTerms {
     let bounds = section_bounds(s);

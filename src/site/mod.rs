@@ -428,12 +428,7 @@ fn write_search(
     let few = 64.max(keys.len() / 64);
     let mut changed: Vec<usize> = Vec::new();
     // The kept index holds no snippets: those of the chunks it writes are made again.
-    let snippets_of = |i: usize| -> Result<Vec<String>> {
-        let d = &handbook.documents[i];
-        let text = d.rendered.text.read()?;
-        let source = Source::with_full_text(handbook, d, &text, state(i));
-        Ok(crate::search::index::document_snippets(&source))
-    };
+    let snippets_of = |i: usize| crate::search::index::snippets_of(handbook, i, state(i));
     let kept = writer
         .is_update()
         .then(|| {
@@ -549,8 +544,7 @@ pub fn update_text(
     let started = std::time::Instant::now();
     let search = match &mut kept.search {
         Some(live) => match live.update(&changes, &|i| {
-            let source = crate::search::index::Source::of(handbook, i, state(i))?;
-            Ok(crate::search::index::document_snippets(&source))
+            crate::search::index::snippets_of(handbook, i, state(i))
         }) {
             Some(update) => update,
             None => return Ok(None),

@@ -282,22 +282,12 @@ impl Store {
         Some((head, value))
     }
 
-    /// Appends entries to cache file `name` (a later entry of a key wins when the file is
-    /// read) if it is still `expected_len` bytes long (no other run replaced it meanwhile) and
-    /// its entries still used, `live` bytes of them, take more room than the others; whether
-    /// it did. Otherwise the caller writes the file anew.
-    fn append<'a>(
-        &self,
-        name: &str,
-        expected_len: usize,
-        live: usize,
-        entries: impl Iterator<Item = (Key, &'a [u8])>,
-    ) -> bool {
-        self.append_with(name, expected_len, live, |w| w.entries(entries))
-    }
-
-    /// [`Store::append`] of the entries `write` writes (with [`EntrySink::entry`]); their
-    /// places are appended to the index beside the file when it described the file whole.
+    /// Appends the entries `write` writes (with [`EntrySink::entry`]) to cache file `name` (a
+    /// later entry of a key wins when the file is read) if it is still `expected_len` bytes
+    /// long (no other run replaced it meanwhile) and its entries still used, `live` bytes of
+    /// them, take more room than the others; whether it did. Otherwise the caller writes the
+    /// file anew. Their places are appended to the index beside the file when it described
+    /// the file whole.
     fn append_with(
         &self,
         name: &str,
@@ -711,12 +701,74 @@ impl StoredRun {
     }
 }
 
+/// A cache file of entries as a run opened it: where each entry is, its values read when
+/// asked for ([`Stored`], [`Highlights`]).
+#[derive(Default)]
+struct Opened {
+    file: Option<Arc<EntryFile>>,
+    /// Where each entry's value is in `file` (a later entry of a key wins).
+    index: HashMap<Key, Range<usize>>,
+}
+
+impl Opened {
+    /// Cache file `name` of `store`; no entries when it is missing, damaged or not ours.
+    fn open(store: &Store, name: &str) -> Opened {
+        match store.path(name).and_then(|path| EntryFile::open(&path)) {
+            Some((file, entries)) => Opened {
+                file: Some(Arc::new(file)),
+                index: entries.into_iter().collect(),
+            },
+            None => Opened::default(),
+        }
+    }
+
+    /// Makes cache file `name` what a run used of this one and made: `used`, the keys of
+    /// this file it used (sorted, each once), and the entries `write_made` writes (`made`
+    /// says whether there are any). Nothing is written when the run used all of the file and
+    /// made nothing; the made entries are appended while the entries no longer used take
+    /// less room than the others; otherwise the file is written anew, streamed, the used
+    /// entries copied from this one.
+    fn save(
+        &self,
+        store: &Store,
+        name: &str,
+        used: &[Key],
+        made: bool,
+        write_made: impl Fn(&mut EntrySink<'_, '_>) -> std::io::Result<()>,
+    ) {
+        if !made && used.len() == self.index.len() {
+            return; // the file already holds exactly this
+        }
+        let live: usize = used
+            .iter()
+            .filter_map(|k| self.index.get(k))
+            .map(|r| entry_len(r.len()))
+            .sum();
+        let len = self.file.as_ref().map_or(0, |f| f.len);
+        if store.append_with(name, len, live, &write_made) {
+            return;
+        }
+        store.write_with(name, |w| {
+            let mut buf = Vec::new();
+            for key in used {
+                let (Some(file), Some(range)) = (self.file.as_ref(), self.index.get(key)) else {
+                    continue;
+                };
+                // An entry that can no longer be read is left out (made again next time).
+                if file.read_entry(*key, range.clone(), &mut buf).is_ok() {
+                    w.entry(*key, &buf)?;
+                }
+            }
+            write_made(w)
+        });
+    }
+}
+
 /// Values kept on disk between runs, as one cache file of serialized values ([`postcard`]),
 /// decoded only when asked for: a build that reuses 9,999 documents of 10,000 decodes 9,999
 /// and encodes one. What a run used is what the next run finds.
 pub struct Stored<T> {
-    file: Option<Arc<EntryFile>>,
-    index: HashMap<Key, Range<usize>>,
+    opened: Opened,
     /// The cache folder, where made values are spilled.
     dir: Option<PathBuf>,
     this_run: Mutex<StoredRun>,
@@ -726,13 +778,8 @@ pub struct Stored<T> {
 impl<T: serde::Serialize + serde::de::DeserializeOwned> Stored<T> {
     /// The entries of cache file `name`; none when it is missing, damaged or not ours.
     pub fn load(store: &Store, name: &str) -> Stored<T> {
-        let (file, entries) = match store.path(name).and_then(|path| EntryFile::open(&path)) {
-            Some((file, entries)) => (Some(Arc::new(file)), entries),
-            None => (None, Vec::new()),
-        };
         Stored {
-            file,
-            index: entries.into_iter().collect(),
+            opened: Opened::open(store, name),
             dir: store.dir.clone(),
             this_run: Mutex::default(),
             kind: std::marker::PhantomData,
@@ -741,7 +788,7 @@ impl<T: serde::Serialize + serde::de::DeserializeOwned> Stored<T> {
 
     /// How many values the file held.
     pub fn len(&self) -> usize {
-        self.index.len()
+        self.opened.index.len()
     }
 
     /// How many values this run took from the file so far, and how many it made.
@@ -751,7 +798,7 @@ impl<T: serde::Serialize + serde::de::DeserializeOwned> Stored<T> {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.index.is_empty()
+        self.opened.index.is_empty()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, StoredRun> {
@@ -767,49 +814,24 @@ impl<T: serde::Serialize + serde::de::DeserializeOwned> Stored<T> {
             .unwrap_or_else(|e| e.into_inner());
         run.reused.sort_unstable();
         run.reused.dedup();
-        if run.made.is_empty() && run.reused.len() == self.index.len() {
-            return; // the file already holds exactly this
-        }
-        // A few changed values are appended to the file as it is; the file is written anew
-        // once most of it is out of date.
-        let live: usize = run
-            .reused
-            .iter()
-            .map(|k| self.index.get(k).map_or(0, |r| entry_len(r.len())))
-            .sum();
-        let len = self.file.as_ref().map_or(0, |f| f.len);
-        let write_made = |w: &mut EntrySink<'_, '_>| -> std::io::Result<()> {
-            let mut buf = Vec::new();
-            for (key, made) in &run.made {
-                run.read(made, &mut buf)?;
-                w.entry(*key, &buf)?;
-            }
-            Ok(())
-        };
-        if store.append_with(name, len, live, write_made) {
-            return;
-        }
-        store.write_with(name, |w| {
-            let mut buf = Vec::new();
-            for key in &run.reused {
-                let (Some(file), Some(range)) = (self.file.as_ref(), self.index.get(key)) else {
-                    continue;
-                };
-                // An entry that can no longer be read is left out (made again next time).
-                if file.read_entry(*key, range.clone(), &mut buf).is_ok() {
+        self.opened
+            .save(store, name, &run.reused, !run.made.is_empty(), |w| {
+                let mut buf = Vec::new();
+                for (key, made) in &run.made {
+                    run.read(made, &mut buf)?;
                     w.entry(*key, &buf)?;
                 }
-            }
-            write_made(w)
-        });
+                Ok(())
+            });
     }
 }
 
 impl<T: serde::Serialize + serde::de::DeserializeOwned> Remember<T> for Stored<T> {
     fn remember(&self, key: Key, make: &mut dyn FnMut() -> T) -> T {
-        if let Some(range) = self.index.get(&key) {
+        if let Some(range) = self.opened.index.get(&key) {
             // A value that no longer decodes (a damaged file) is made again.
-            if let Some(value) = self.file.as_ref().and_then(|f| decode_entry(f, key, range)) {
+            let file = self.opened.file.as_ref();
+            if let Some(value) = file.and_then(|f| decode_entry(f, key, range)) {
                 self.lock().reused.push(key);
                 return value;
             }
@@ -935,21 +957,13 @@ impl Body {
     /// The text, read from the build cache the first time when it is there (and kept in
     /// memory from then on); an error when the cache file no longer holds it.
     pub fn get(&self) -> anyhow::Result<&str> {
-        match &self.0 {
-            BodyRepr::Owned { text, .. } => Ok(text),
-            BodyRepr::Stored {
-                file,
-                at,
-                len,
-                key,
-                text,
-            } => {
-                if let Some(text) = text.get() {
-                    return Ok(text);
-                }
-                let read = load_text(file, *at..*at + *len, *key)?;
+        match (&self.0, self.read()?) {
+            (_, std::borrow::Cow::Borrowed(text)) => Ok(text),
+            (BodyRepr::Stored { text, .. }, std::borrow::Cow::Owned(read)) => {
                 Ok(text.get_or_init(|| read))
             }
+            // An owned text is lent, never read.
+            (BodyRepr::Owned { text, .. }, std::borrow::Cow::Owned(_)) => Ok(text),
         }
     }
 
@@ -1210,42 +1224,10 @@ impl<T: Clone> Memo<T> {
 #[derive(Default)]
 pub struct Highlights {
     memo: Memo<String>,
-    disk: OnDisk,
-}
-
-/// The cache file as this process read it.
-#[derive(Default)]
-struct OnDisk {
-    file: Option<EntryFile>,
-    /// Where each block is in `file` (a later entry of a key wins).
-    index: HashMap<Key, Range<usize>>,
-    /// The keys of `index` this run used.
+    /// The cache file as this process read it.
+    disk: Opened,
+    /// The keys of `disk` this run used.
     used: Mutex<HashSet<Key>>,
-}
-
-impl OnDisk {
-    /// The block of `key`, read from the file and marked used; `None` when the file lacks
-    /// it or it no longer reads back (then it is made again).
-    fn get(&self, key: Key) -> Option<String> {
-        let range = self.index.get(&key)?;
-        let mut bytes = Vec::new();
-        self.file
-            .as_ref()?
-            .read_entry(key, range.clone(), &mut bytes)
-            .ok()?;
-        let html = String::from_utf8(bytes).ok()?;
-        self.lock().insert(key);
-        Some(html)
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<Key>> {
-        self.used.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// The file's length, 0 without one.
-    fn len(&self) -> usize {
-        self.file.as_ref().map_or(0, |f| f.len)
-    }
 }
 
 impl std::fmt::Debug for Highlights {
@@ -1257,20 +1239,10 @@ impl std::fmt::Debug for Highlights {
 impl Highlights {
     /// The blocks of the cache file in `store`: where each one is, not the blocks.
     pub fn load(store: &Store) -> Highlights {
-        let (file, entries) = match store
-            .path(HIGHLIGHTS_FILE)
-            .and_then(|path| EntryFile::open(&path))
-        {
-            Some((file, entries)) => (Some(file), entries),
-            None => (None, Vec::new()),
-        };
         Highlights {
             memo: Memo::default(),
-            disk: OnDisk {
-                file,
-                index: entries.into_iter().collect(),
-                used: Mutex::default(),
-            },
+            disk: Opened::open(store, HIGHLIGHTS_FILE),
+            used: Mutex::default(),
         }
     }
 
@@ -1298,10 +1270,26 @@ impl Highlights {
         key: Key,
         highlight: impl FnOnce() -> Result<String, E>,
     ) -> Result<String, E> {
-        match self.disk.get(key) {
+        match self.read_kept(key) {
             Some(html) => Ok(html),
             None => self.memo.get_or(key, highlight),
         }
+    }
+
+    /// The block of `key`, read from the cache file and marked used; `None` when the file
+    /// lacks it or it no longer reads back (then it is made again).
+    fn read_kept(&self, key: Key) -> Option<String> {
+        let range = self.disk.index.get(&key)?;
+        let mut bytes = Vec::new();
+        let file = self.disk.file.as_ref()?;
+        file.read_entry(key, range.clone(), &mut bytes).ok()?;
+        let html = String::from_utf8(bytes).ok()?;
+        self.lock_used().insert(key);
+        Some(html)
+    }
+
+    fn lock_used(&self) -> std::sync::MutexGuard<'_, HashSet<Key>> {
+        self.used.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Keeps the blocks of `keys` for the next run: the code blocks of documents reused whole.
@@ -1313,7 +1301,7 @@ impl Highlights {
             .filter(|k| self.disk.index.contains_key(k))
             .collect();
         if !on_disk.is_empty() {
-            self.disk.lock().extend(on_disk);
+            self.lock_used().extend(on_disk);
         }
     }
 
@@ -1328,42 +1316,19 @@ impl Highlights {
     /// anew (15 MB for 10,000 pages), the used blocks read from the old one.
     pub fn save(mut self, store: &Store) {
         self.memo.rotate();
-        let disk = &mut self.disk;
-        let used = std::mem::take(disk.used.get_mut().unwrap_or_else(|e| e.into_inner()));
+        let used = self.used.into_inner().unwrap_or_else(|e| e.into_inner());
         // In memory: what this run made (and what a `serve` process carried), not in the file.
         let mut made: Vec<(Key, String)> = std::mem::take(&mut self.memo.previous)
             .into_iter()
             .filter(|(k, _)| !used.contains(k))
             .collect();
-        if made.is_empty() && used.len() == disk.index.len() {
-            return;
-        }
         made.sort_unstable_by_key(|(k, _)| *k);
-        let live: usize = used
-            .iter()
-            .filter_map(|k| disk.index.get(k))
-            .map(|r| entry_len(r.len()))
-            .sum();
-        let made_entries = || made.iter().map(|(k, v)| (*k, v.as_bytes()));
-        if store.append(HIGHLIGHTS_FILE, disk.len(), live, made_entries()) {
-            return;
-        }
-        let mut kept: Vec<(Key, Range<usize>)> = used
-            .iter()
-            .filter_map(|k| Some((*k, disk.index.get(k)?.clone())))
-            .collect();
-        kept.sort_unstable_by_key(|(k, _)| *k);
-        let file = disk.file.as_ref();
-        store.write_with(HIGHLIGHTS_FILE, |w| {
-            let mut buf = Vec::new();
-            for (key, range) in kept {
-                // A block that can no longer be read is left out (made again next time).
-                if file.is_some_and(|f| f.read_entry(key, range, &mut buf).is_ok()) {
-                    w.entry(key, &buf)?;
-                }
-            }
-            w.entries(made_entries())
-        });
+        let mut used: Vec<Key> = used.into_iter().collect();
+        used.sort_unstable();
+        self.disk
+            .save(store, HIGHLIGHTS_FILE, &used, !made.is_empty(), |w| {
+                w.entries(made.iter().map(|(k, v)| (*k, v.as_bytes())))
+            });
     }
 
     /// How many blocks the next run finds without highlighting them.
@@ -1641,7 +1606,7 @@ mod tests {
         assert_eq!(calls.get(), 0, "appended entries are found");
 
         // Most of the file stale: written anew with only what was used.
-        h.disk.used.get_mut().unwrap().clear();
+        h.used.get_mut().unwrap().clear();
         make(&h, "block 1");
         h.save(&store);
         assert_eq!(Highlights::load(&store).len(), 1);

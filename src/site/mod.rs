@@ -179,7 +179,7 @@ fn build_with(
         .and_then(|s| s.changed_html(&options.cache, &shape_file, &previous));
     log::debug!("prepare: the handbook's shape in {:.2?}", started.elapsed());
     let writer = output::Writer::new(&out, previous)?;
-    let search_dir = format!("{ASSET_DIR}/{}", crate::search::SEARCH_DIR);
+    let search_dir = search_dir();
     // Only the HTML or text of documents changed since the last build: the pages that show
     // no changed document, and every file but the print view and the search index, stay.
     let search_files = format!("{search_dir}/");
@@ -414,7 +414,7 @@ fn write_search(
     use crate::search::index::Source;
     use crate::search::live::Live;
     let started = std::time::Instant::now();
-    let search_dir = format!("{ASSET_DIR}/{}", crate::search::SEARCH_DIR);
+    let search_dir = search_dir();
     let path = |name: &str| format!("{search_dir}/{name}");
     let state = |i: usize| facts.states.get(i).copied().unwrap_or("ok");
     // The keys need no text: a document's text is read from the build cache only when it
@@ -502,6 +502,11 @@ fn write_search(
     Ok((Live::from_written(index, written), keys))
 }
 
+/// The search index's folder in the output.
+fn search_dir() -> String {
+    format!("{ASSET_DIR}/{}", crate::search::SEARCH_DIR)
+}
+
 /// Work a build does beside its own, waited for when the build ends (however it ends).
 #[derive(Default)]
 struct Background(Option<std::thread::JoinHandle<()>>);
@@ -571,7 +576,7 @@ pub fn update_text(
         pages.extend((0..order.len()).filter(|&k| order[k].shown_doc(&sections) == Some(*i)));
     }
     let mut keys = Vec::new();
-    let search_dir = format!("{ASSET_DIR}/{}", crate::search::SEARCH_DIR);
+    let search_dir = search_dir();
     let outcome =
         output::Writer::patch(&kept.out, std::mem::take(&mut kept.pages)).and_then(|writer| {
             for &k in &pages {

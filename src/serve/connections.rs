@@ -11,8 +11,8 @@
 //!   When all are taken, a new connection closes one that has waited long enough for a request
 //!   head: [`EVICT_AFTER`] for an idle keep-alive connection or a slow client that sent part
 //!   of one, [`FRESH_GRACE`] for a new connection that sent nothing yet (its request may be on
-//!   the way from a busy client). Never one being answered; while there is none, it waits its
-//!   turn.
+//!   the way from a busy client). Never one being answered, nor one whose request came but was
+//!   not read yet; while there is none, it waits its turn.
 //! - A request head must be complete within [`HEAD_TIMEOUT`] of when the server began to wait
 //!   for it (408 and close when part of it came, a silent close otherwise), and an answer must
 //!   be written within [`WRITE_TIMEOUT`]: every socket read or write gets the time left.
@@ -97,11 +97,14 @@ impl Slots {
                 return None;
             }
             let now = Instant::now();
+            // A connection whose request is already in its socket is not slow, only not read
+            // yet (its thread waits for a core on a busy machine): it is never the one closed.
             let oldest = inner
                 .open
                 .iter()
-                .filter_map(|(id, slot)| slot.evictable_at.map(|at| (at, *id)))
-                .filter(|(at, _)| *at <= now)
+                .filter_map(|(id, slot)| slot.evictable_at.map(|at| (at, *id, slot)))
+                .filter(|(at, _, slot)| *at <= now && !input_waits(&slot.stream))
+                .map(|(at, id, _)| (at, id))
                 .min();
             if let Some((_, id)) = oldest {
                 if let Some(slot) = inner.open.get_mut(&id) {
@@ -140,6 +143,24 @@ impl Slots {
         self.lock().open.remove(&id);
         self.freed.notify_all();
     }
+}
+
+/// Whether bytes the connection's thread has not read yet wait in the socket (never blocks).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn input_waits(stream: &TcpStream) -> bool {
+    use rustix::net::{recv, RecvFlags};
+    let mut byte = [0u8; 1];
+    matches!(
+        recv(stream, &mut byte, RecvFlags::PEEK | RecvFlags::DONTWAIT),
+        Ok((1, _))
+    )
+}
+
+/// Elsewhere the check is not made: a connection waiting for its request head may be closed
+/// once its grace is over.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn input_waits(_stream: &TcpStream) -> bool {
+    false
 }
 
 /// Gives the slot back when the connection's thread ends, also on panic.
@@ -407,6 +428,66 @@ fn finish(stream: &TcpStream, reply: &Reply, minor: u8, head_only: bool) {
         match (&*stream).read(&mut chunk) {
             Ok(0) | Err(_) => return,
             Ok(n) => dropped += n,
+        }
+    }
+}
+
+#[cfg(all(test, any(target_os = "linux", target_os = "android")))]
+mod tests {
+    use super::*;
+
+    /// When every slot is taken by a connection whose grace is over, a newcomer closes one
+    /// that sent nothing, never one whose request waits unread in its socket.
+    #[test]
+    fn a_newcomer_closes_a_silent_connection_not_one_whose_request_waits_unread() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let slots = Arc::new(Slots::default());
+        let stop = AtomicBool::new(false);
+        let silent = 7;
+        let mut clients = Vec::new();
+        let mut ids = Vec::new();
+        for i in 0..MAX_CONNECTIONS {
+            let mut client = TcpStream::connect(addr).unwrap();
+            let (server, _) = listener.accept().unwrap();
+            let id = slots.admit(&Arc::new(server), &stop).unwrap();
+            slots.set_waiting(id, Some(Duration::ZERO));
+            if i != silent {
+                client.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
+            }
+            clients.push(client);
+            ids.push(id);
+        }
+        // Let the requests reach the server's sockets.
+        std::thread::sleep(Duration::from_millis(50));
+        let newcomer = {
+            let slots = slots.clone();
+            let _client = TcpStream::connect(addr).unwrap();
+            let (server, _) = listener.accept().unwrap();
+            std::thread::spawn(move || {
+                let stop = AtomicBool::new(false);
+                slots.admit(&Arc::new(server), &stop)
+            })
+        };
+        // The silent connection is shut down: its client reads the end of the stream.
+        clients[silent]
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut byte = [0u8; 1];
+        assert_eq!(clients[silent].read(&mut byte).unwrap(), 0);
+        slots.release(ids[silent]);
+        assert!(newcomer.join().unwrap().is_some());
+        // Every other connection is still open.
+        for (i, client) in clients.iter_mut().enumerate() {
+            if i == silent {
+                continue;
+            }
+            client.set_nonblocking(true).unwrap();
+            let read = client.read(&mut byte);
+            assert!(
+                matches!(&read, Err(e) if e.kind() == ErrorKind::WouldBlock),
+                "connection {i} was closed: {read:?}"
+            );
         }
     }
 }

@@ -289,6 +289,46 @@ pub const PARTS_MARKER: &str = "<!-- opsbook:print-parts -->";
 /// instead of held in memory whole.
 const CHUNK: usize = 256;
 
+/// Writes the parts of the print view in the order they come, then the frame's tail; copies
+/// kept parts from the old print view. Gives back where each part is.
+fn write_parts(
+    chunks: std::sync::mpsc::Receiver<Vec<(Part, Key)>>,
+    mut copier: Option<Copier>,
+    mut out: std::io::BufWriter<std::fs::File>,
+    mut layout: Layout,
+    tail: &[u8],
+    write_err: impl Fn(std::io::Error) -> anyhow::Error,
+) -> Result<(Layout, usize)> {
+    let mut copied = 0;
+    for (part, key) in chunks.into_iter().flatten() {
+        match (part, &mut copier) {
+            (Part::Made(html), copier) => {
+                if let Some(copier) = copier {
+                    copier.flush(&mut out)?;
+                }
+                out.write_all(html.as_bytes()).map_err(&write_err)?;
+                layout.parts.push((key, html.len() as u64));
+            }
+            (Part::Kept(range), Some(copier)) => {
+                copied += 1;
+                layout.parts.push((key, range.end - range.start));
+                copier.add(range, &mut out)?;
+            }
+            (Part::Kept(_), None) => {
+                anyhow::bail!("a part of print.html was kept with no old print view")
+            }
+        }
+    }
+    if let Some(copier) = &mut copier {
+        copier.flush(&mut out)?;
+    }
+    out.write_all(tail).map_err(&write_err)?;
+    out.flush().map_err(&write_err)?;
+    let file = out.into_inner().map_err(|e| write_err(e.into_error()))?;
+    drop(file);
+    Ok((layout, copied))
+}
+
 impl<'a> Site<'a> {
     /// Writes `print.html`: the frame from the `print.html` template, and every page in reading
     /// order rendered with `print-part.html` where the frame has [`PARTS_MARKER`].
@@ -349,63 +389,58 @@ impl<'a> Site<'a> {
             })
             .collect();
         let cache_file = crate::cache::output_file("print", writer.dest());
-        let mut old = Layout::load(store, &cache_file, &writer.dest().join(PRINT));
+        let (copier, kept_at) = match Layout::load(store, &cache_file, &writer.dest().join(PRINT)) {
+            Some((copier, at)) => (Some(copier), Some(at)),
+            None => (None, None),
+        };
+        let copying = copier.is_some();
         let write_err =
             |e: std::io::Error| anyhow::anyhow!("could not write {}: {e}", path.display());
         let file = std::fs::File::create(path)
             .with_context(|| format!("could not write {}", path.display()))?;
         let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
         out.write_all(head.as_bytes()).map_err(write_err)?;
-        let mut layout = Layout {
+        let layout = Layout {
             head: head.len() as u64,
             parts: Vec::with_capacity(order.len()),
             tail: tail.len() as u64,
         };
-        let mut copied = 0;
-        for (chunk, keys) in order.chunks(CHUNK).zip(part_keys.chunks(CHUNK)) {
-            let parts: Vec<Part> = chunk
-                .par_iter()
-                .zip(keys)
-                .map(|(&page, key)| {
-                    if let Some(range) = old.as_ref().and_then(|(_, at)| at.get(key)) {
-                        return Ok(Part::Kept(range.clone()));
-                    }
-                    let part = self.print_part(page, &sections, &pages)?;
-                    let mut ctx = tera::Context::new();
-                    ctx.insert("site", &self.site);
-                    ctx.insert("root", "");
-                    ctx.insert("part", &part);
-                    self.render("print-part.html", &ctx).map(Part::Made)
-                })
-                .collect::<Result<_>>()?;
-            for (part, key) in parts.into_iter().zip(keys) {
-                match (part, &mut old) {
-                    (Part::Made(html), old) => {
-                        if let Some((copier, _)) = old {
-                            copier.flush(&mut out)?;
+        // Chunks of parts are written (or copied from the old file) on a thread of their own
+        // while the next chunk is rendered: writing 100 MB is a good part of the print view's
+        // time, and the rendering threads need not wait for it.
+        let (layout, copied) = std::thread::scope(|scope| -> Result<(Layout, usize)> {
+            let (send, chunks) = std::sync::mpsc::sync_channel::<Vec<(Part, Key)>>(1);
+            let writing = scope.spawn(move || {
+                write_parts(chunks, copier, out, layout, tail.as_bytes(), write_err)
+            });
+            for (chunk, keys) in order.chunks(CHUNK).zip(part_keys.chunks(CHUNK)) {
+                let parts: Vec<(Part, Key)> = chunk
+                    .par_iter()
+                    .zip(keys)
+                    .map(|(&page, key)| {
+                        if let Some(range) = kept_at.as_ref().and_then(|at| at.get(key)) {
+                            return Ok((Part::Kept(range.clone()), *key));
                         }
-                        out.write_all(html.as_bytes()).map_err(write_err)?;
-                        layout.parts.push((*key, html.len() as u64));
-                    }
-                    (Part::Kept(range), Some((copier, _))) => {
-                        copied += 1;
-                        layout.parts.push((*key, range.end - range.start));
-                        copier.add(range, &mut out)?;
-                    }
-                    (Part::Kept(_), None) => {
-                        anyhow::bail!("a part of print.html was kept with no old print view")
-                    }
+                        let part = self.print_part(page, &sections, &pages)?;
+                        let mut ctx = tera::Context::new();
+                        ctx.insert("site", &self.site);
+                        ctx.insert("root", "");
+                        ctx.insert("part", &part);
+                        let html = self.render("print-part.html", &ctx)?;
+                        Ok((Part::Made(html), *key))
+                    })
+                    .collect::<Result<_>>()?;
+                if send.send(parts).is_err() {
+                    // The writer stopped: its error is the one to report.
+                    break;
                 }
             }
-        }
-        if let Some((copier, _)) = &mut old {
-            copier.flush(&mut out)?;
-        }
-        out.write_all(tail.as_bytes()).map_err(write_err)?;
-        out.flush().map_err(write_err)?;
-        let file = out.into_inner().map_err(|e| write_err(e.into_error()))?;
-        drop(file);
-        if old.is_some() {
+            drop(send);
+            writing
+                .join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("writing {} failed", path.display())))
+        })?;
+        if copying {
             log::info!(
                 "print.html: {} of {} parts copied from the last build",
                 copied,

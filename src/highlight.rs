@@ -7,8 +7,9 @@
 //! [`CLASSES`], a small table of scope selectors, the way a colour theme is matched (the most
 //! specific selector wins), and neighbouring tokens of one class share a span.
 //!
-//! The syntax set is loaded once per thread, lazily. Code that is too large to highlight in
-//! good time falls back to escaped plain text; the caller reports it.
+//! The syntax set is loaded once, lazily, and shared by every thread (its regular expressions
+//! are compiled once, on first use; their engines keep a cache per thread). Code that is too
+//! large to highlight in good time falls back to escaped plain text; the caller reports it.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -170,15 +171,11 @@ struct Highlighting {
 }
 
 fn with_syntaxes<T>(f: impl FnOnce(&Highlighting) -> T) -> T {
-    // One set per thread: the regex engines keep per-regex caches that are cheap for the
-    // thread that owns them and contended for every other thread.
-    thread_local! {
-        static SET: Highlighting = Highlighting {
-            syntaxes: SyntaxSet::load_defaults_newlines(),
-            theme: class_theme(),
-        };
-    }
-    SET.with(f)
+    static SET: std::sync::OnceLock<Highlighting> = std::sync::OnceLock::new();
+    f(SET.get_or_init(|| Highlighting {
+        syntaxes: SyntaxSet::load_defaults_newlines(),
+        theme: class_theme(),
+    }))
 }
 
 /// Why a block was shown as plain text.

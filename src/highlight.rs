@@ -442,6 +442,35 @@ mod tests {
         LINES.with_borrow(|lines| assert_eq!(lines.count, 0));
     }
 
+    /// The classes every common language's sample gets, pinned: a change of syntect, of its
+    /// regular-expression engine (`patches/fancy-regex`) or of [`CLASSES`] that changes what
+    /// readers see shows here as a snapshot difference.
+    #[test]
+    fn highlighted_samples_of_common_languages_stay_the_same() {
+        let samples = [
+            ("bash", "#!/usr/bin/env bash\nset -euo pipefail\nfor host in \"$@\"; do\n  ssh \"$host\" 'systemctl restart queue' || echo \"failed: $host\" >&2\ndone\n"),
+            ("yaml", "# rollout\nservice: billing\nreplicas: 3\nregions: [eu-west-1, us-east-1]\nalerts:\n  - name: lag\n    threshold_ms: 250\n    page: true\n"),
+            ("json", "{\"owner\": \"@payments\", \"tier\": 1, \"paused\": false, \"tags\": [\"pci\", null]}\n"),
+            ("sql", "-- stale sessions\nSELECT user_id, count(*) AS n\nFROM sessions\nWHERE last_seen < now() - interval '30 days'\nGROUP BY user_id HAVING count(*) > 5;\n"),
+            ("python", "import os\n\n@retry(times=3)\ndef drain(queue: str, limit: int = 100) -> bool:\n    \"\"\"Empty the queue.\"\"\"\n    return len(queue) < limit and os.getenv(\"DRY_RUN\") is None\n"),
+            ("rust", "/// Lag check.\npub fn check(lag_ms: u64) -> Result<(), String> {\n    if lag_ms > 500 { return Err(format!(\"lag {lag_ms} ms\")); }\n    let _x: Vec<&str> = vec![\"a\"];\n    Ok(())\n}\n"),
+            ("go", "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfor i := 0; i < 3; i++ {\n\t\tfmt.Printf(\"try %d\\n\", i)\n\t}\n}\n"),
+            ("js", "const retries = 3;\nasync function ping(url) {\n  const r = await fetch(url, { method: 'HEAD' });\n  return r.ok ? `up ${url}` : null; // status\n}\n"),
+            ("html", "<!doctype html>\n<a href=\"/runbooks/db.html\" class=\"x\">Failover &amp; restore</a>\n"),
+            ("css", ".badge.stale { color: #b00; margin: 0 4px; }\n@media (max-width: 600px) { nav { display: none } }\n"),
+            ("xml", "<?xml version=\"1.0\"?>\n<!-- alert rules -->\n<rule name=\"lag\" threshold=\"250\"><page>true</page></rule>\n"),
+            ("c", "#include <stdio.h>\nstatic int retries = 3;\nint main(void) { printf(\"%d\\n\", retries); return 0; }\n"),
+            ("diff", "--- a/owners.yml\n+++ b/owners.yml\n@@ -1,2 +1,2 @@\n-payments: alice\n+payments: bob\n"),
+            ("markdown", "# Heading\n\nSome **bold** and `code`, a [link](x.md).\n\n- [ ] task\n"),
+        ];
+        let mut all = String::new();
+        for (lang, code) in samples {
+            let html = highlight(code, lang).unwrap_or_else(|e| panic!("{lang}: {e:?}"));
+            all.push_str(&format!("== {lang}\n{html}\n"));
+        }
+        insta::assert_snapshot!(all);
+    }
+
     #[test]
     fn escapes_code() {
         let html = highlight("echo \"<script>\"\n", "bash").unwrap();

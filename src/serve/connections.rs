@@ -102,9 +102,10 @@ impl Slots {
             let oldest = inner
                 .open
                 .iter()
-                .filter_map(|(id, slot)| slot.evictable_at.map(|at| (at, *id, slot)))
-                .filter(|(at, _, slot)| *at <= now && !input_waits(&slot.stream))
-                .map(|(at, id, _)| (at, id))
+                .filter_map(|(id, slot)| {
+                    let at = slot.evictable_at.filter(|at| *at <= now)?;
+                    (!input_waits(&slot.stream)).then_some((at, *id))
+                })
                 .min();
             if let Some((_, id)) = oldest {
                 if let Some(slot) = inner.open.get_mut(&id) {

@@ -393,7 +393,6 @@ impl<'a> Site<'a> {
             Some((copier, at)) => (Some(copier), Some(at)),
             None => (None, None),
         };
-        let copying = copier.is_some();
         let write_err =
             |e: std::io::Error| anyhow::anyhow!("could not write {}: {e}", path.display());
         let file = std::fs::File::create(path)
@@ -440,7 +439,7 @@ impl<'a> Site<'a> {
                 .join()
                 .unwrap_or_else(|_| Err(anyhow::anyhow!("writing {} failed", path.display())))
         })?;
-        if copying {
+        if kept_at.is_some() {
             log::info!(
                 "print.html: {} of {} parts copied from the last build",
                 copied,

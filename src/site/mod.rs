@@ -1380,9 +1380,11 @@ impl<'a> Site<'a> {
 
 /// JSON that is safe inside a `<script>` element and a `.js` file: `<`, `>` and `&` escaped,
 /// and the two line separators JavaScript once refused in strings.
-pub fn script_safe_json(value: &serde_json::Value) -> String {
+pub fn script_safe_json(value: &impl serde::Serialize) -> String {
     let mut out = String::new();
-    crate::search::format::push_script_safe(&mut out, &value.to_string());
+    // Serializing plain data to a string cannot fail (no map has non-string keys).
+    let json = serde_json::to_string(value).unwrap_or_default();
+    crate::search::format::push_script_safe(&mut out, &json);
     out
 }
 

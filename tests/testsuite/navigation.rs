@@ -143,3 +143,73 @@ fn previous_next_and_breadcrumbs_follow_navigation_order() {
         "{main}"
     );
 }
+
+/// nav.js holds the whole tree as data: each section `{"c": [documents, then sections],
+/// "t", "u"}`, each document `{"s", "t", "u"}` with `s` only for a state a reader should
+/// notice. The client script reads exactly these keys.
+#[test]
+fn nav_js_holds_the_tree_as_sections_and_documents_with_their_states() {
+    let book = TestBook::new();
+    book.file(
+        "content/runbooks/index.md",
+        "---\ntitle: Runbooks\n---\nAll of them.\n",
+    );
+    book.file(
+        "content/runbooks/api/restart.md",
+        "---\ntitle: Restart the API\nowner: \"@ops\"\nlast_reviewed: 2020-01-01\n---\nBody.\n",
+    );
+    book.file(
+        "content/runbooks/api/drain.md",
+        &format!(
+            "---\ntitle: Drain </script> a node\nowner: \"@ops\"\nlast_reviewed: {}\n---\nBody.\n",
+            crate::support::today()
+        ),
+    );
+    book.file("content/sops/one.md", "---\ntitle: One SOP\n---\nBody.\n");
+    book.build();
+    let nav = book.read("_opsbook/nav.js");
+    let json = nav
+        .strip_prefix("window.OPSBOOK_NAV = ")
+        .and_then(|rest| rest.strip_suffix(";\n"))
+        .unwrap_or_else(|| panic!("not a navigation script: {nav}"));
+    assert!(!json.contains("</script>"), "{json}");
+    let tree: serde_json::Value = serde_json::from_str(json).unwrap();
+    let sections = |v: &serde_json::Value| -> Vec<String> {
+        v["c"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} -> {}",
+                    c["t"].as_str().unwrap(),
+                    c["u"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    assert_eq!(tree["u"], "index.html");
+    assert_eq!(
+        sections(&tree),
+        ["Runbooks -> runbooks/index.html", "SOPs -> sops/index.html"],
+        "{json}"
+    );
+    let api = &tree["c"][0]["c"][0];
+    assert_eq!(api["u"], "runbooks/api/index.html", "{json}");
+    assert_eq!(
+        api["c"],
+        serde_json::json!([
+            {"t": "Drain </script> a node", "u": "runbooks/api/drain.html"},
+            {"s": "stale", "t": "Restart the API", "u": "runbooks/api/restart.html"},
+        ]),
+        "{json}"
+    );
+    // Keys in one order, so that the script is the same bytes from build to build.
+    assert!(
+        json.contains(r#"{"s":"stale","t":"Restart the API","u":"runbooks/api/restart.html"}"#),
+        "{json}"
+    );
+    let sop = &tree["c"][1]["c"][0];
+    assert_eq!(sop["t"], "One SOP");
+    assert_eq!(sop["s"], "never-reviewed", "{json}");
+}

@@ -32,7 +32,7 @@ const MARKER_TEXT: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
 # This folder is opsbook's build cache; `opsbook clean` removes it.\n";
 
 /// Bumped when anything cached here would come out differently for the same input.
-const FORMAT: &str = "opsbook-cache 5";
+const FORMAT: &str = "opsbook-cache 6";
 
 /// The bytes before a cache file's first entry: the format line.
 const HEADER_LEN: usize = FORMAT.len() + 1;

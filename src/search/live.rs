@@ -10,6 +10,10 @@ use crate::cache::{Hasher, Key, Store};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
+/// The size of the pieces [`Live::save`] keeps the manifest in (small in tests, so that their
+/// indexes are kept in several).
+const MANIFEST_PIECE: usize = if cfg!(test) { 1 << 12 } else { 1 << 20 };
+
 /// An index and what was last written of it.
 pub struct Live {
     index: SearchIndex,
@@ -384,7 +388,15 @@ impl Live {
     /// Keeps the index in cache file `name`, with `sources`: the [`source_key`] of each
     /// document it was built from.
     pub fn save(&self, store: &Store, name: &str, sources: &[Key]) {
-        store.save_value(name, &sources, &(&self.index, &self.manifest, &self.files));
+        // The manifest (5 MB for 10,000 pages) as byte strings, not a sequence of bytes read
+        // back one call at a time; in pieces, each far below what `load_value` decodes in
+        // one (it grows with the handbook).
+        let manifest: Vec<&serde_bytes::Bytes> = self
+            .manifest
+            .chunks(MANIFEST_PIECE)
+            .map(serde_bytes::Bytes::new)
+            .collect();
+        store.save_value(name, &sources, &(&self.index, manifest, &self.files));
     }
 
     /// The index kept in cache file `name` by [`Live::save`], with the keys of the documents
@@ -394,9 +406,14 @@ impl Live {
         name: &str,
         wanted: impl FnOnce(&[Key]) -> bool,
     ) -> Option<(Vec<Key>, Live)> {
-        type Saved = (SearchIndex, Vec<u8>, Vec<(String, Key)>);
+        type Saved = (SearchIndex, Vec<serde_bytes::ByteBuf>, Vec<(String, Key)>);
         let (sources, (index, manifest, files)) =
             store.load_value::<Vec<Key>, Saved>(name, |keys| wanted(keys))?;
+        let mut joined = Vec::with_capacity(manifest.iter().map(|piece| piece.len()).sum());
+        for piece in &manifest {
+            joined.extend_from_slice(piece);
+        }
+        let manifest = joined;
         let mut live = Live::from_written(index, format::Written { files, manifest });
         live.snippets_kept = false;
         Some((sources, live))
@@ -580,6 +597,12 @@ mod tests {
         let before = texts(6_000, "alpha");
         let sources: Vec<Source<'_>> = before.iter().map(|t| doc("Doc", t, None)).collect();
         let (live, files) = Live::new(build(&sources));
+        // Kept in more than one piece.
+        assert!(
+            live.manifest.len() > MANIFEST_PIECE,
+            "{}",
+            live.manifest.len()
+        );
         let keys: Vec<Key> = sources.iter().map(source_key).collect();
         let dir = tempfile::tempdir().unwrap();
         let store = Store::at(dir.path().to_path_buf());

@@ -248,31 +248,31 @@ impl Store {
             return None;
         }
         let body = len.checked_sub(format.len() as u64 + 16)?;
-        let reader = std::io::BufReader::with_capacity(
-            1 << 16,
-            HashingReader {
-                inner: (&file).take(body),
-                hash: Hasher::new(),
-            },
-        );
-        // Strings and posting lists are decoded from this scratch space one at a time; one
-        // larger than it fails to decode, and the value is made again.
+        let reader = HashingReader {
+            inner: (&file).take(body),
+            hash: Hasher::new(),
+        };
+        // Strings and posting lists not in the read buffer are decoded from this scratch space
+        // one at a time; one larger than it fails to decode, and the value is made again.
         let mut scratch = vec![0; SCRATCH];
-        let (head, (reader, scratch)) = postcard::from_io::<H, _>((reader, &mut scratch)).ok()?;
+        let mut decoder =
+            postcard::Deserializer::from_flavor(ReadFlavor::new(reader, &mut scratch));
+        let head = serde::Deserialize::deserialize(&mut decoder).ok()?;
         if !wanted(&head) {
             return None;
         }
-        let (value, mut reader) = match postcard::from_io::<T, _>((reader, scratch)) {
-            Ok((value, (reader, _))) => (value, reader),
+        let value: T = match serde::Deserialize::deserialize(&mut decoder) {
+            Ok(value) => value,
             Err(e) => {
                 log::info!("ignoring the cache file {name}: {e}");
                 return None;
             }
         };
+        let mut reader = decoder.finalize().ok()?;
         // A damaged file could decode into a wrong value: its checksum must match, over every
         // byte of the body.
         std::io::copy(&mut reader, &mut std::io::sink()).ok()?;
-        let hashed = reader.into_inner();
+        let hashed = reader;
         let mut sum = [0; 16];
         (&file).read_exact(&mut sum).ok()?;
         if hashed.inner.limit() != 0 || hashed.hash.finish().to_le_bytes() != sum {
@@ -1392,6 +1392,104 @@ impl Pages {
 /// in every document of 200,000 is 1 MB.
 const SCRATCH: usize = 8 << 20;
 
+/// A [`postcard`] flavor that decodes from a reader through a buffer of its own: a varint's
+/// bytes come from the buffer in place (postcard's `IOReader` makes one `read_exact` call a
+/// byte: 8% of an incremental build's instructions went there), and a string or byte string
+/// that lies in the buffer whole is lent from it instead of copied to the scratch space.
+struct ReadFlavor<'de, R> {
+    reader: R,
+    buf: Box<[u8]>,
+    /// The bytes of `buf` not yet taken.
+    pos: usize,
+    end: usize,
+    /// Where a string or list that is not in `buf` whole is put together.
+    scratch: &'de mut [u8],
+}
+
+impl<'de, R: std::io::Read> ReadFlavor<'de, R> {
+    fn new(reader: R, scratch: &'de mut [u8]) -> Self {
+        ReadFlavor {
+            reader,
+            buf: vec![0; 1 << 16].into_boxed_slice(),
+            pos: 0,
+            end: 0,
+            scratch,
+        }
+    }
+
+    /// Fills `dst` with the next bytes: those left in the buffer, then straight from the
+    /// reader.
+    fn read_into(
+        buf: &[u8],
+        pos: &mut usize,
+        end: usize,
+        reader: &mut R,
+        dst: &mut [u8],
+    ) -> postcard::Result<()> {
+        let from_buf = (end - *pos).min(dst.len());
+        dst[..from_buf].copy_from_slice(&buf[*pos..*pos + from_buf]);
+        *pos += from_buf;
+        reader
+            .read_exact(&mut dst[from_buf..])
+            .map_err(|_| postcard::Error::DeserializeUnexpectedEnd)
+    }
+}
+
+impl<'de, R: std::io::Read + 'de> postcard::de_flavors::Flavor<'de> for ReadFlavor<'de, R> {
+    /// The reader, past what was decoded and what the buffer holds beyond it.
+    type Remainder = R;
+    type Source = R;
+
+    #[inline]
+    fn pop(&mut self) -> postcard::Result<u8> {
+        if self.pos == self.end {
+            self.end = loop {
+                match self.reader.read(&mut self.buf) {
+                    Ok(0) => return Err(postcard::Error::DeserializeUnexpectedEnd),
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(_) => return Err(postcard::Error::DeserializeUnexpectedEnd),
+                }
+            };
+            self.pos = 0;
+        }
+        let byte = self.buf[self.pos];
+        self.pos += 1;
+        Ok(byte)
+    }
+
+    fn try_take_n(&mut self, ct: usize) -> postcard::Result<&'de [u8]> {
+        // Borrowed for the whole decoding: taken off the front of the scratch space.
+        if ct > self.scratch.len() {
+            return Err(postcard::Error::DeserializeUnexpectedEnd);
+        }
+        let (taken, rest) = std::mem::take(&mut self.scratch).split_at_mut(ct);
+        self.scratch = rest;
+        Self::read_into(&self.buf, &mut self.pos, self.end, &mut self.reader, taken)?;
+        Ok(taken)
+    }
+
+    fn try_take_n_temp<'a>(&'a mut self, ct: usize) -> postcard::Result<&'a [u8]>
+    where
+        'de: 'a,
+    {
+        if self.end - self.pos >= ct {
+            let bytes = &self.buf[self.pos..self.pos + ct];
+            self.pos += ct;
+            return Ok(bytes);
+        }
+        let Some(dst) = self.scratch.get_mut(..ct) else {
+            return Err(postcard::Error::DeserializeUnexpectedEnd);
+        };
+        Self::read_into(&self.buf, &mut self.pos, self.end, &mut self.reader, dst)?;
+        Ok(dst)
+    }
+
+    fn finalize(self) -> postcard::Result<R> {
+        Ok(self.reader)
+    }
+}
+
 /// Reads from `inner` and hashes what it read.
 struct HashingReader<R> {
     inner: R,
@@ -1437,6 +1535,80 @@ pub fn output_file(kind: &str, out: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A reader that hands out at most `step` bytes a call.
+    struct Trickle<'a> {
+        bytes: &'a [u8],
+        step: usize,
+    }
+
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.step.min(buf.len()).min(self.bytes.len());
+            buf[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn read_flavor_decodes_what_postcard_wrote_whatever_the_reads_and_sizes() {
+        type Value = (Vec<String>, Vec<serde_bytes::ByteBuf>, Vec<u64>, String);
+        let value: Value = (
+            (0..3000)
+                .map(|k| "é".repeat(k % 50) + &k.to_string())
+                .collect(),
+            [0, 1, 1 << 16, 200_000, 3]
+                .iter()
+                .map(|&n| serde_bytes::ByteBuf::from(vec![7u8; n]))
+                .collect(),
+            (0..5000).map(|k| k * 1_000_003).collect(),
+            "the end".into(),
+        );
+        let bytes = postcard::to_stdvec(&value).unwrap();
+        for step in [1, 3, 4096, 1 << 20] {
+            let mut scratch = vec![0; 1 << 18];
+            let reader = Trickle {
+                bytes: &bytes,
+                step,
+            };
+            let mut decoder =
+                postcard::Deserializer::from_flavor(ReadFlavor::new(reader, &mut scratch));
+            let back: Value = serde::Deserialize::deserialize(&mut decoder).unwrap();
+            assert_eq!(back, value, "reads of {step} bytes");
+            assert!(decoder.finalize().unwrap().bytes.is_empty());
+        }
+        // Borrowed strings are laid side by side in the scratch space.
+        let words = vec!["alpha".to_string(), "β".repeat(40_000), String::new()];
+        let bytes_of_words = postcard::to_stdvec(&words).unwrap();
+        let mut scratch = vec![0; 1 << 18];
+        let reader = Trickle {
+            bytes: &bytes_of_words,
+            step: 7,
+        };
+        let mut decoder =
+            postcard::Deserializer::from_flavor(ReadFlavor::new(reader, &mut scratch));
+        let borrowed: Vec<&str> = serde::Deserialize::deserialize(&mut decoder).unwrap();
+        assert_eq!(borrowed, words);
+        // A byte string larger than the scratch space (and the buffer) does not decode.
+        let mut scratch = vec![0; 1 << 17];
+        let reader = Trickle {
+            bytes: &bytes,
+            step: 4096,
+        };
+        let mut decoder =
+            postcard::Deserializer::from_flavor(ReadFlavor::new(reader, &mut scratch));
+        assert!(<Value as serde::Deserialize>::deserialize(&mut decoder).is_err());
+        // Nor does a value cut short.
+        let mut scratch = vec![0; 1 << 18];
+        let reader = Trickle {
+            bytes: &bytes[..bytes.len() - 1],
+            step: 4096,
+        };
+        let mut decoder =
+            postcard::Deserializer::from_flavor(ReadFlavor::new(reader, &mut scratch));
+        assert!(<Value as serde::Deserialize>::deserialize(&mut decoder).is_err());
+    }
 
     #[test]
     fn hasher_separates_pieces() {

@@ -16,7 +16,6 @@ use anyhow::{anyhow, bail, Context, Result};
 use rayon::prelude::*;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 /// The format's version, checked by the client.
 pub const VERSION: u64 = 1;
@@ -178,6 +177,9 @@ pub fn shard_file<'a>(
     let name = shard_name(key);
     let terms: Vec<&str> = entries.clone().map(|(t, _)| t.as_str()).collect();
     let mut postings = String::from("[");
+    // Millions of numbers for a large handbook: `itoa` instead of the formatting machinery
+    // (2% of a clean build's instructions went there).
+    let mut number = itoa::Buffer::new();
     for (k, (_, list)) in entries.enumerate() {
         if k > 0 {
             postings.push(',');
@@ -189,7 +191,7 @@ pub fn shard_file<'a>(
                 postings.push(',');
             }
             let delta = u64::from(p.target - last);
-            let _ = write!(postings, "{}", delta * 4 + p.field as u64);
+            postings.push_str(number.format(delta * 4 + p.field as u64));
             last = p.target;
         }
         postings.push(']');

@@ -1393,9 +1393,10 @@ impl Pages {
 const SCRATCH: usize = 8 << 20;
 
 /// A [`postcard`] flavor that decodes from a reader through a buffer of its own: a varint's
-/// bytes come from the buffer in place (postcard's `IOReader` makes one `read_exact` call a
-/// byte: 8% of an incremental build's instructions went there), and a string or byte string
-/// that lies in the buffer whole is lent from it instead of copied to the scratch space.
+/// bytes come from the buffer in place (postcard's `IOReader` makes a `read_exact` call for
+/// each byte), and a string or byte string that lies in the buffer whole is lent from it
+/// instead of copied to the scratch space. Loading the search index kept for 10,000 pages
+/// took 219 M instructions instead of 271 M.
 struct ReadFlavor<'de, R> {
     reader: R,
     buf: Box<[u8]>,

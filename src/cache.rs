@@ -1552,6 +1552,21 @@ mod tests {
         }
     }
 
+    /// Decodes a `T` from `bytes` through a [`ReadFlavor`] with `scratch` bytes of scratch
+    /// space, reading at most `step` bytes a call; also whether every byte was taken.
+    fn decode_trickled<T: serde::de::DeserializeOwned>(
+        bytes: &[u8],
+        step: usize,
+        scratch: usize,
+    ) -> postcard::Result<(T, bool)> {
+        let mut scratch = vec![0; scratch];
+        let reader = Trickle { bytes, step };
+        let mut decoder =
+            postcard::Deserializer::from_flavor(ReadFlavor::new(reader, &mut scratch));
+        let value = T::deserialize(&mut decoder)?;
+        Ok((value, decoder.finalize()?.bytes.is_empty()))
+    }
+
     #[test]
     fn read_flavor_decodes_what_postcard_wrote_whatever_the_reads_and_sizes() {
         type Value = (Vec<String>, Vec<serde_bytes::ByteBuf>, Vec<u64>, String);
@@ -1568,16 +1583,9 @@ mod tests {
         );
         let bytes = postcard::to_stdvec(&value).unwrap();
         for step in [1, 3, 4096, 1 << 20] {
-            let mut scratch = vec![0; 1 << 18];
-            let reader = Trickle {
-                bytes: &bytes,
-                step,
-            };
-            let mut decoder =
-                postcard::Deserializer::from_flavor(ReadFlavor::new(reader, &mut scratch));
-            let back: Value = serde::Deserialize::deserialize(&mut decoder).unwrap();
+            let (back, all_taken) = decode_trickled::<Value>(&bytes, step, 1 << 18).unwrap();
             assert_eq!(back, value, "reads of {step} bytes");
-            assert!(decoder.finalize().unwrap().bytes.is_empty());
+            assert!(all_taken);
         }
         // Borrowed strings are laid side by side in the scratch space.
         let words = vec!["alpha".to_string(), "β".repeat(40_000), String::new()];
@@ -1591,24 +1599,10 @@ mod tests {
             postcard::Deserializer::from_flavor(ReadFlavor::new(reader, &mut scratch));
         let borrowed: Vec<&str> = serde::Deserialize::deserialize(&mut decoder).unwrap();
         assert_eq!(borrowed, words);
-        // A byte string larger than the scratch space (and the buffer) does not decode.
-        let mut scratch = vec![0; 1 << 17];
-        let reader = Trickle {
-            bytes: &bytes,
-            step: 4096,
-        };
-        let mut decoder =
-            postcard::Deserializer::from_flavor(ReadFlavor::new(reader, &mut scratch));
-        assert!(<Value as serde::Deserialize>::deserialize(&mut decoder).is_err());
-        // Nor does a value cut short.
-        let mut scratch = vec![0; 1 << 18];
-        let reader = Trickle {
-            bytes: &bytes[..bytes.len() - 1],
-            step: 4096,
-        };
-        let mut decoder =
-            postcard::Deserializer::from_flavor(ReadFlavor::new(reader, &mut scratch));
-        assert!(<Value as serde::Deserialize>::deserialize(&mut decoder).is_err());
+        // A byte string larger than the scratch space (and the buffer) does not decode, nor
+        // does a value cut short.
+        assert!(decode_trickled::<Value>(&bytes, 4096, 1 << 17).is_err());
+        assert!(decode_trickled::<Value>(&bytes[..bytes.len() - 1], 4096, 1 << 18).is_err());
     }
 
     #[test]
